@@ -1,0 +1,155 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func validDev() map[string]string {
+	return map[string]string{
+		"BB_HOST":              "https://bytebase.example.com/",
+		"BB_SERVICE_ACCOUNT":   "jit-bot@service.bytebase.com",
+		"BB_SERVICE_KEY":       "bbs_supersecretkey",
+		"SLACK_BOT_TOKEN":      "xoxb-123-456-secret",
+		"SLACK_SIGNING_SECRET": "signing-secret-value",
+		"SLACK_CHANNEL":        "C0DBACCESS",
+	}
+}
+
+func TestLoadDevDefaults(t *testing.T) {
+	c, err := Load(RoleDev, env(validDev()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BytebaseURL != "https://bytebase.example.com" {
+		t.Errorf("BytebaseURL = %q, want trailing slash trimmed", c.BytebaseURL)
+	}
+	if c.SlackAPIURL != DefaultSlackAPIURL || c.HTTPAddr != ":3000" || c.TaskQueue != "jitflow" || c.TemporalNamespace != "default" {
+		t.Errorf("defaults not applied: %+v", c)
+	}
+	if c.TemporalAddress != "" {
+		t.Errorf("dev must embed Temporal when TEMPORAL_ADDRESS is unset")
+	}
+}
+
+func TestLoadListsEveryProblem(t *testing.T) {
+	_, err := Load(RoleGateway, env(map[string]string{
+		"SLACK_BOT_TOKEN":   "xoxp-user-token",
+		"SLACK_API_URL":     "ftp://nope",
+		"JIT_HTTP_ADDR":     "3000",
+		"JIT_WEBHOOK_TOKEN": "short",
+		"TEMPORAL_ADDRESS":  "no-port",
+	}))
+	var p Problems
+	if !errors.As(err, &p) {
+		t.Fatalf("err = %v, want Problems", err)
+	}
+	want := []string{
+		"SLACK_BOT_TOKEN must be a bot token",
+		"SLACK_API_URL must be an http(s) URL",
+		"SLACK_API_URL must end with /",
+		"SLACK_SIGNING_SECRET is required",
+		"JIT_WEBHOOK_TOKEN must be at least 16",
+		"JIT_HTTP_ADDR must be host:port",
+		"TEMPORAL_ADDRESS must be host:port",
+	}
+	msg := err.Error()
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("missing problem %q in:\n%s", w, msg)
+		}
+	}
+	if len(p) != len(want) {
+		t.Errorf("got %d problems, want %d:\n%s", len(p), len(want), msg)
+	}
+}
+
+func TestLoadRequiredPerRole(t *testing.T) {
+	cases := []struct {
+		role Role
+		want []string
+	}{
+		{RoleDev, []string{"BB_HOST", "BB_SERVICE_ACCOUNT", "BB_SERVICE_KEY", "SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_SIGNING_SECRET"}},
+		{RoleWorker, []string{"BB_HOST", "BB_SERVICE_ACCOUNT", "BB_SERVICE_KEY", "SLACK_BOT_TOKEN", "SLACK_CHANNEL", "TEMPORAL_ADDRESS"}},
+		{RoleGateway, []string{"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "JIT_WEBHOOK_TOKEN", "TEMPORAL_ADDRESS"}},
+		{RoleClient, []string{"TEMPORAL_ADDRESS"}},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprint(tc.role), func(t *testing.T) {
+			_, err := Load(tc.role, env(nil))
+			var p Problems
+			if !errors.As(err, &p) {
+				t.Fatalf("err = %v", err)
+			}
+			if len(p) != len(tc.want) {
+				t.Errorf("got %d problems, want %d: %v", len(p), len(tc.want), p)
+			}
+			for _, k := range tc.want {
+				if !strings.Contains(err.Error(), k) {
+					t.Errorf("problem for %s missing: %v", k, err)
+				}
+			}
+		})
+	}
+}
+
+func TestSecretsNeverPrinted(t *testing.T) {
+	m := validDev()
+	m["JIT_WEBHOOK_TOKEN"] = "webhook-token-0123456789"
+	c, err := Load(RoleDev, env(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		out := fmt.Sprintf(format, c)
+		for _, secret := range []string{"bbs_supersecretkey", "xoxb-123-456-secret", "signing-secret-value", "webhook-token-0123456789"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("%s of Config leaks %q: %s", format, secret, out)
+			}
+		}
+	}
+	if c.BytebaseServiceKey.Reveal() != "bbs_supersecretkey" {
+		t.Error("Reveal must return the value")
+	}
+	// A bad value that is a secret is named, not echoed.
+	m["SLACK_BOT_TOKEN"] = "xoxp-leaky-user-token"
+	_, err = Load(RoleDev, env(m))
+	if err == nil || strings.Contains(err.Error(), "leaky") {
+		t.Errorf("err = %v: must name the key without echoing the value", err)
+	}
+}
+
+func TestLoadDotenvPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(".env.local", "JITFLOW_T_A=local\nJITFLOW_T_B=local\n")
+	write(".env", "JITFLOW_T_A=dotenv\nJITFLOW_T_B=dotenv\nJITFLOW_T_C=dotenv\n")
+	t.Setenv("JITFLOW_T_A", "real")
+	for _, k := range []string{"JITFLOW_T_B", "JITFLOW_T_C"} {
+		k := k
+		t.Cleanup(func() { os.Unsetenv(k) })
+	}
+	if err := LoadDotenv(dir); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{"JITFLOW_T_A": "real", "JITFLOW_T_B": "local", "JITFLOW_T_C": "dotenv"} {
+		if got := os.Getenv(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	if err := LoadDotenv(t.TempDir()); err != nil {
+		t.Errorf("missing files must be fine: %v", err)
+	}
+}
