@@ -235,6 +235,9 @@ func prepareStore(o Options) (*config.SQL, error) {
 		if v := strings.TrimSpace(string(b)); v != ServerVersion {
 			return nil, fmt.Errorf("%s was written by Temporal server %s, this build embeds %s; SQLite state is not migrated across versions: move the directory away to start afresh", o.StateDir, v, ServerVersion)
 		}
+		if err := forgetMembership(sqlCfg); err != nil {
+			return nil, err
+		}
 	}
 	return sqlCfg, nil
 }
