@@ -1,0 +1,83 @@
+package slackfake
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+func TestFailNext(t *testing.T) {
+	f, api := newFake(t)
+	f.FailNext("chat.postMessage", 2, "internal_error")
+	for range 2 {
+		_, _, err := api.PostMessage("C1", slack.MsgOptionText("x", false))
+		wantSlackError(t, err, "internal_error")
+	}
+	if _, _, err := api.PostMessage("C1", slack.MsgOptionText("x", false)); err != nil {
+		t.Fatal(err)
+	}
+	if f.CallCount("chat.postMessage") != 3 || len(f.Messages("C1")) != 1 {
+		t.Errorf("calls %d, messages %d", f.CallCount("chat.postMessage"), len(f.Messages("C1")))
+	}
+	if _, err := api.AuthTest(); err != nil {
+		t.Errorf("faults leaked to another method: %v", err)
+	}
+}
+
+func TestRateLimitNext(t *testing.T) {
+	f, api := newFake(t)
+	f.RateLimitNext("chat.update", 1, 3*time.Second)
+	_, ts, _ := api.PostMessage("C1", slack.MsgOptionText("x", false))
+	_, _, _, err := api.UpdateMessage("C1", ts, slack.MsgOptionText("y", false))
+	var rl *slack.RateLimitedError
+	if !errors.As(err, &rl) || rl.RetryAfter != 3*time.Second {
+		t.Fatalf("err = %v, want a rate limit with Retry-After 3s", err)
+	}
+	if m, _ := f.Message("C1", ts); m.Updates != 0 {
+		t.Error("a rate-limited update was applied")
+	}
+	if _, _, _, err := api.UpdateMessage("C1", ts, slack.MsgOptionText("y", false)); err != nil {
+		t.Errorf("after the rate limit: %v", err)
+	}
+}
+
+func TestLatency(t *testing.T) {
+	f, api := newFake(t)
+	f.SetLatency(200 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := api.AuthTestContext(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want deadline exceeded", err)
+	}
+	f.SetLatency(0)
+	if _, err := api.AuthTest(); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestConcurrentPosts(t *testing.T) {
+	f, api := newFake(t)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if _, _, err := api.PostMessage("C1", slack.MsgOptionText("x", false)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for _, m := range f.Messages("C1") {
+		if seen[m.TS] {
+			t.Errorf("duplicate ts %s", m.TS)
+		}
+		seen[m.TS] = true
+	}
+	if len(seen) != 20 {
+		t.Errorf("%d messages", len(seen))
+	}
+}

@@ -1,0 +1,133 @@
+package slackui
+
+import (
+	"strings"
+	"time"
+)
+
+// Fixed times: rendering must not depend on the clock.
+var (
+	requested = time.Date(2024, 5, 1, 9, 30, 0, 0, time.UTC)
+	decided   = time.Date(2024, 5, 1, 10, 15, 0, 0, time.UTC)
+	expires   = time.Date(2024, 5, 8, 10, 15, 0, 0, time.UTC)
+)
+
+func baseCard() Card {
+	return Card{
+		WorkflowID:     "jit/project-sample/123",
+		Project:        "project-sample",
+		IssueNumber:    123,
+		Title:          "Read access to HR data for the Q2 audit",
+		Requester:      "alice@example.com",
+		RequesterSlack: "U0ALICE",
+		Role:           "SQL Editor User",
+		Databases:      []string{"hr_prod", "hr_archive"},
+		GrantExpiresAt: expires,
+		GrantDuration:  7 * 24 * time.Hour,
+		Reason:         "Quarterly audit of salary bands.\nNeeds read-only access.",
+		Link:           "https://bytebase.example.com/projects/project-sample/issues/123",
+		Step:           1,
+		TotalSteps:     2,
+		StepRole:       "Workspace DBA",
+		RequestedAt:    requested,
+		State:          StatePending,
+	}
+}
+
+var (
+	dba   = Person{SlackID: "U0DBA", Name: "Dana DBA", Email: "dana@example.com"}
+	owner = Person{SlackID: "U0OWNER", Name: "Omar Owner", Email: "omar@example.com"}
+)
+
+// goldenCards are the golden-tested cases, by file name.
+func goldenCards() map[string]Card {
+	cards := map[string]Card{}
+
+	cards["pending_step1of2"] = baseCard()
+
+	single := baseCard()
+	single.Databases = []string{"hr_prod"}
+	single.Step, single.TotalSteps = 1, 1
+	single.GrantExpiresAt, single.GrantDuration = time.Time{}, 0
+	single.RequesterSlack = ""
+	cards["pending_single_no_expiry"] = single
+
+	step2 := baseCard()
+	step2.Step, step2.StepRole = 2, "Project Owner"
+	step2.StepsApproved = []StepDecision{{Step: 1, Role: "Workspace DBA", By: dba, At: decided}}
+	cards["pending_step2of2"] = step2
+
+	approved := step2
+	approved.State = StateApproved
+	approved.Decider = &owner
+	approved.DecidedAt = decided.Add(time.Hour)
+	cards["approved_with_earlier_step"] = approved
+
+	// The workflow may also record the final step; it must not show twice.
+	final := approved
+	final.StepsApproved = append(final.StepsApproved, StepDecision{Step: 2, Role: "Project Owner", By: owner, At: approved.DecidedAt})
+	cards["approved_final_step_recorded"] = final
+
+	denied := baseCard()
+	denied.State = StateDenied
+	denied.Decider = &dba
+	denied.DecidedAt = decided
+	denied.DenyReason = "Use the reporting replica instead.\nProd access isn't needed."
+	cards["denied_with_reason"] = denied
+
+	failed := baseCard()
+	failed.State = StateFailed
+	failed.Failure = "Bytebase rejected the approval (HTTP 403)."
+	cards["failed"] = failed
+
+	inBytebase := baseCard()
+	inBytebase.State = StateDecidedInBytebase
+	inBytebase.Decider = &Person{Name: "Bea Bytebase", Email: "bea@example.com"}
+	inBytebase.DecidedAt = decided
+	cards["decided_in_bytebase"] = inBytebase
+
+	expired := baseCard()
+	expired.State = StateExpired
+	expired.DecidedAt = decided
+	cards["expired"] = expired
+
+	closed := baseCard()
+	closed.State = StateClosed
+	cards["closed"] = closed
+
+	hostile := baseCard()
+	hostile.Title = "Hi <!channel> see <https://evil|Bytebase> & <@U0BOSS>"
+	hostile.Reason = "<!channel> urgent!\n<https://evil|click here> & <!subteam^S123>"
+	hostile.Role = "Role <b>"
+	hostile.Databases = []string{"db<!here>", "a&b"}
+	hostile.Requester = "eve@example.com>"
+	hostile.RequesterSlack = "U1><!channel"
+	hostile.StepRole = "<!everyone>"
+	hostile.Project = "<https://evil|p>"
+	hostile.Link = "https://bytebase.example.com/issues/1?q=a|b>c&d=<x>"
+	cards["hostile"] = hostile
+
+	long := baseCard()
+	long.Reason = strings.Repeat("Long reason & more <text>. ", 200)[:5000]
+	cards["reason_5000"] = long
+
+	return cards
+}
+
+// hugeCard pushes every user-controlled field far past every limit.
+func hugeCard() Card {
+	big := strings.Repeat("<&>é", 3000)
+	c := baseCard()
+	c.WorkflowID = strings.Repeat("w", 1900)
+	c.Project, c.Title, c.Requester, c.Role, c.StepRole, c.Reason = big, big, big, big, big, big
+	c.RequesterSlack = ""
+	c.Databases = nil
+	for range 500 {
+		c.Databases = append(c.Databases, big[:200])
+	}
+	c.Step, c.TotalSteps = 999999, 999999
+	for i := range 300 {
+		c.StepsApproved = append(c.StepsApproved, StepDecision{Step: i + 1, Role: big, By: Person{Name: big}, At: decided})
+	}
+	return c
+}
