@@ -1,0 +1,85 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/jitflow/jitflow/internal/bytebase"
+	"github.com/jitflow/jitflow/internal/slackui"
+)
+
+// newCard is the card for an issue awaiting approval.
+func newCard(workflowID string, is bytebase.Issue) slackui.Card {
+	return slackui.Card{
+		WorkflowID:     workflowID,
+		Project:        is.Ref.Project,
+		IssueNumber:    is.Ref.Number,
+		Title:          is.Title,
+		Requester:      is.Requester,
+		Role:           is.RoleTitle(),
+		Databases:      is.DatabaseNames(),
+		GrantExpiresAt: is.GrantExpiresAt,
+		GrantDuration:  is.GrantDuration,
+		Reason:         is.Reason,
+		Link:           is.Link,
+		Step:           is.PendingStep(),
+		TotalSteps:     is.TotalSteps(),
+		StepRole:       bytebase.HumanizeRole(is.PendingRole()),
+		RequestedAt:    is.CreateTime,
+		State:          slackui.StatePending,
+	}
+}
+
+// decisionComment is the Bytebase comment: Bytebase records the service
+// account as the approver, so the comment names the human.
+func decisionComment(d Decision, who slackui.Person) string {
+	verb := "Approved"
+	if d == Deny {
+		verb = "Denied"
+	}
+	return fmt.Sprintf("%s in Slack by %s (%s, Slack user %s) via jitflow.", verb, who.Name, who.Email, who.SlackID)
+}
+
+func verbTitle(d Decision) string {
+	if d == Deny {
+		return "Reject"
+	}
+	return "Approve"
+}
+
+// actionID maps a decision back to the button it came from.
+func actionID(d Decision) string {
+	if d == Deny {
+		return slackui.ActionDeny
+	}
+	return slackui.ActionApprove
+}
+
+func stepRole(is bytebase.Issue, step int) string {
+	if step < 1 || step > len(is.StepRoles) {
+		return ""
+	}
+	return is.StepRoles[step-1]
+}
+
+func approverOf(is bytebase.Issue, step int) slackui.Person {
+	if step < 1 || step > len(is.Approvers) {
+		return slackui.Person{}
+	}
+	return slackui.Person{Email: is.Approvers[step-1].Principal}
+}
+
+func lastApprover(is bytebase.Issue) slackui.Person {
+	return approverOf(is, len(is.Approvers))
+}
+
+// rootMessage is an activity error's own message, without the SDK's wrapping.
+func rootMessage(err error) string {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		return app.Message()
+	}
+	return err.Error()
+}
