@@ -1,0 +1,69 @@
+// Package app runs jitflow's processes: the worker, the gateway, and `dev`,
+// which is both plus an embedded Temporal server. main only parses flags and
+// calls in here, so the end-to-end tests run exactly what users run.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+
+	"github.com/jitflow/jitflow/gateway"
+	"github.com/jitflow/jitflow/internal/config"
+	"github.com/jitflow/jitflow/internal/devserver"
+	"github.com/jitflow/jitflow/worker"
+	"github.com/jitflow/jitflow/workflows"
+)
+
+// Dial connects to Temporal and makes sure the namespace has jitflow's search
+// attributes (registering them is idempotent).
+func Dial(ctx context.Context, address, namespace string, logger *slog.Logger) (client.Client, error) {
+	c, err := client.DialContext(ctx, client.Options{
+		HostPort:  address,
+		Namespace: namespace,
+		Logger:    tlog.NewStructuredLogger(logger.With("component", "temporal-sdk")),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s: %w", address, err)
+	}
+	if err := devserver.EnsureSearchAttributes(ctx, c, namespace, workflows.SearchAttributes()); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("namespace %s: %w", namespace, err)
+	}
+	return c, nil
+}
+
+// RunWorker runs the worker until ctx is done.
+func RunWorker(ctx context.Context, c client.Client, cfg config.Config, logger *slog.Logger) error {
+	w := worker.New(c, cfg.TaskQueue, worker.NewActivities(cfg, logger))
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	logger.Info("worker started", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace)
+	<-ctx.Done()
+	w.Stop()
+	return nil
+}
+
+// RunGateway serves the HTTP endpoints on l until ctx is done.
+func RunGateway(ctx context.Context, l net.Listener, c client.Client, cfg config.Config, logger *slog.Logger) error {
+	h := gateway.New(gateway.Config{
+		Temporal:      c,
+		TaskQueue:     cfg.TaskQueue,
+		SigningSecret: cfg.SlackSigningSecret.Reveal(),
+		WebhookToken:  cfg.WebhookToken.Reveal(),
+		Notifier:      worker.NewSlack(cfg),
+		Logger:        logger,
+	})
+	logger.Info("gateway listening", "addr", l.Addr().String())
+	err := gateway.Serve(ctx, l, h)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}

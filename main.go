@@ -1,0 +1,166 @@
+// Command jitflow approves or denies just-in-time Bytebase access from Slack.
+//
+//	jitflow dev       everything in one process, Temporal embedded
+//	jitflow worker    the Temporal worker (production)
+//	jitflow gateway   the HTTP endpoints (production)
+//	jitflow version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/jitflow/jitflow/internal/app"
+	"github.com/jitflow/jitflow/internal/config"
+	"github.com/jitflow/jitflow/internal/devserver"
+)
+
+// version is set at build time: -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+// Exit codes: 2 for bad usage or configuration, 1 for a runtime failure.
+const (
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+const usage = `jitflow approves or denies just-in-time Bytebase access from Slack.
+
+Usage:
+  jitflow dev [--state-dir DIR] [--temporal-port N] [--ui-port N]
+  jitflow worker
+  jitflow gateway
+  jitflow version
+
+Settings come from the environment, .env.local and .env (see env-template.local).
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	switch args[0] {
+	case "version":
+		fmt.Fprintln(stdout, versionString())
+		return 0
+	case "dev":
+		return runDev(ctx, args[1:], stdout, stderr)
+	case "worker":
+		return runProcess(ctx, config.RoleWorker, args[1:], stderr, func(cfg config.Config, logger *slog.Logger) error {
+			c, err := app.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			return app.RunWorker(ctx, c, cfg, logger)
+		})
+	case "gateway":
+		return runProcess(ctx, config.RoleGateway, args[1:], stderr, func(cfg config.Config, logger *slog.Logger) error {
+			c, err := app.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			l, err := net.Listen("tcp", cfg.HTTPAddr)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+			}
+			return app.RunGateway(ctx, l, c, cfg, logger)
+		})
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "jitflow: unknown command %q\n\n%s", args[0], usage)
+		return exitUsage
+	}
+}
+
+func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	stateDir := fs.String("state-dir", ".jitflow", "directory for the embedded Temporal database and the webhook token")
+	temporalPort := fs.Int("temporal-port", 7233, "port of the embedded Temporal frontend (gRPC)")
+	uiPort := fs.Int("ui-port", 8233, "port of the Temporal Web UI")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "jitflow dev: unexpected arguments %q\n", fs.Args())
+		return exitUsage
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	cfg, code := loadConfig(config.RoleDev, stderr)
+	if code != 0 {
+		return code
+	}
+	err := app.RunDev(ctx, cfg, app.DevOptions{
+		StateDir: *stateDir, TemporalPort: *temporalPort, UIPort: *uiPort, Out: stdout,
+	}, logger)
+	return exitFor(err, logger)
+}
+
+func runProcess(ctx context.Context, role config.Role, args []string, stderr io.Writer, body func(config.Config, *slog.Logger) error) int {
+	if len(args) > 0 {
+		fmt.Fprintf(stderr, "jitflow: unexpected arguments %q\n", args)
+		return exitUsage
+	}
+	cfg, code := loadConfig(role, stderr)
+	if code != 0 {
+		return code
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	return exitFor(body(cfg, logger), logger)
+}
+
+// loadConfig reads .env.local/.env and validates; every problem is printed
+// at once, and the exit code is 2.
+func loadConfig(role config.Role, stderr io.Writer) (config.Config, int) {
+	if err := config.LoadDotenv(""); err != nil {
+		fmt.Fprintf(stderr, "jitflow: %v\n", err)
+		return config.Config{}, exitUsage
+	}
+	cfg, err := config.Load(role, os.LookupEnv)
+	if err != nil {
+		fmt.Fprintf(stderr, "jitflow: %v\n", err)
+		return config.Config{}, exitUsage
+	}
+	return cfg, 0
+}
+
+func exitFor(err error, logger *slog.Logger) int {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return 0
+	}
+	logger.Error("jitflow stopped", "error", err)
+	return exitFailure
+}
+
+func versionString() string {
+	sdk := "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "go.temporal.io/sdk" {
+				sdk = d.Version
+			}
+		}
+	}
+	return fmt.Sprintf("jitflow %s (temporal sdk %s, embedded server %s)", version, sdk, devserver.ServerVersion)
+}

@@ -1,0 +1,49 @@
+// Package worker assembles the Temporal worker: real Bytebase and Slack
+// clients behind the activities, and the approval workflow.
+package worker
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/slack-go/slack"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/jitflow/jitflow/activities"
+	"github.com/jitflow/jitflow/internal/bytebase"
+	"github.com/jitflow/jitflow/internal/config"
+	"github.com/jitflow/jitflow/workflows"
+)
+
+// NewActivities builds the activities with clients for the configured
+// Bytebase and Slack.
+func NewActivities(cfg config.Config, logger *slog.Logger) *activities.Activities {
+	httpClient := &http.Client{Timeout: 20 * time.Second}
+	return &activities.Activities{
+		Bytebase: bytebase.New(cfg.BytebaseURL, cfg.BytebaseServiceAccount, cfg.BytebaseServiceKey.Reveal(),
+			bytebase.WithHTTPClient(httpClient), bytebase.WithLogger(logger)),
+		ServiceAccount: cfg.BytebaseServiceAccount,
+		Slack:          NewSlack(cfg),
+		Channel:        cfg.SlackChannel,
+		Logger:         logger,
+	}
+}
+
+// NewSlack is the Slack Web API client for the configured workspace.
+func NewSlack(cfg config.Config) *slack.Client {
+	return slack.New(cfg.SlackBotToken.Reveal(),
+		slack.OptionAPIURL(cfg.SlackAPIURL),
+		slack.OptionHTTPClient(&http.Client{Timeout: 10 * time.Second}))
+}
+
+// New registers the workflows and the activities on a worker for the task
+// queue. The caller starts and stops it.
+func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
+	w.RegisterWorkflowWithOptions(workflows.ApprovalWorkflow, workflow.RegisterOptions{Name: workflows.ApprovalWorkflowName})
+	w.RegisterActivity(acts)
+	return w
+}
