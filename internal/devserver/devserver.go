@@ -27,7 +27,6 @@ import (
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/dynamicconfig"
-	tlog "go.temporal.io/server/common/log"
 	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
 	"go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
@@ -73,6 +72,7 @@ type Server struct {
 	server   temporal.Server
 	ui       *uiServer
 	address  string
+	logger   *serverLogger
 	stopOnce bool
 }
 
@@ -100,7 +100,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("create namespace %s: %w", opts.Namespace, err)
 	}
 
-	logger := tlog.NewZapLogger(tlog.BuildZapLogger(tlog.Config{Level: opts.LogLevel, Format: "console"}))
+	logger := newServerLogger(opts.Logger, opts.LogLevel)
 	authorizer, err := authorization.GetAuthorizerFromConfig(&cfg.Global.Authorization)
 	if err != nil {
 		return nil, fmt.Errorf("authorizer: %w", err)
@@ -127,7 +127,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("start temporal server: %w", err)
 	}
-	s := &Server{opts: opts, server: srv, address: address}
+	s := &Server{opts: opts, server: srv, address: address, logger: logger}
 	if err := s.configureNamespace(ctx); err != nil {
 		_ = srv.Stop()
 		return nil, err
@@ -158,6 +158,7 @@ func (s *Server) Stop() error {
 		return nil
 	}
 	s.stopOnce = true
+	s.logger.stopping.Store(true)
 	if s.ui != nil {
 		s.ui.Stop()
 	}
