@@ -41,7 +41,7 @@ var (
 
 // harness is one running jitflow with its fakes.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	bb      *bytebasefake.Server
 	slack   *slackfake.Server
 	info    app.DevInfo
@@ -56,7 +56,7 @@ type harnessOption func(*harness)
 // withStateDir runs on a SQLite file instead of in memory.
 func withStateDir(dir string) harnessOption { return func(h *harness) { h.stateDD = dir } }
 
-func newHarness(t *testing.T, opts ...harnessOption) *harness {
+func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	t.Helper()
 	h := &harness{t: t, logs: &bytes.Buffer{}}
 	for _, o := range opts {
@@ -126,7 +126,7 @@ func (h *harness) start() {
 	h.t.Cleanup(h.stop)
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
@@ -205,7 +205,7 @@ func (h *harness) waitCard(n int) slackfake.Message {
 }
 
 // button finds an action's button value on a card.
-func button(t *testing.T, m slackfake.Message, actionID string) (string, bool) {
+func button(t testing.TB, m slackfake.Message, actionID string) (string, bool) {
 	t.Helper()
 	var blocks []struct {
 		Type     string `json:"type"`
@@ -274,7 +274,7 @@ func (h *harness) ephemerals(u slackfake.User) []string {
 }
 
 // cardText is all the text of a card's blocks, one text object per line.
-func cardText(t *testing.T, m slackfake.Message) string {
+func cardText(t testing.TB, m slackfake.Message) string {
 	t.Helper()
 	var blocks any
 	if err := json.Unmarshal(m.Blocks, &blocks); err != nil {
@@ -302,7 +302,7 @@ func cardText(t *testing.T, m slackfake.Message) string {
 }
 
 // hasButtons reports whether the card still offers Approve/Deny.
-func hasButtons(t *testing.T, m slackfake.Message) bool {
+func hasButtons(t testing.TB, m slackfake.Message) bool {
 	_, a := button(t, m, slackui.ActionApprove)
 	_, d := button(t, m, slackui.ActionDeny)
 	return a || d
