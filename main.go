@@ -19,6 +19,8 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/jitflow/jitflow/internal/app"
 	"github.com/jitflow/jitflow/internal/config"
 	"github.com/jitflow/jitflow/internal/devserver"
@@ -63,21 +65,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "dev":
 		return runDev(ctx, args[1:], stdout, stderr)
 	case "worker":
-		return runProcess(ctx, config.RoleWorker, args[1:], stderr, func(cfg config.Config, logger *slog.Logger) error {
-			c, err := app.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
+		return runProcess(ctx, config.RoleWorker, args[1:], stderr, func(cfg config.Config, c client.Client, logger *slog.Logger) error {
 			return app.RunWorker(ctx, c, cfg, logger)
 		})
 	case "gateway":
-		return runProcess(ctx, config.RoleGateway, args[1:], stderr, func(cfg config.Config, logger *slog.Logger) error {
-			c, err := app.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
+		return runProcess(ctx, config.RoleGateway, args[1:], stderr, func(cfg config.Config, c client.Client, logger *slog.Logger) error {
 			l, err := net.Listen("tcp", cfg.HTTPAddr)
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
@@ -117,7 +109,10 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitFor(err, logger)
 }
 
-func runProcess(ctx context.Context, role config.Role, args []string, stderr io.Writer, body func(config.Config, *slog.Logger) error) int {
+// runProcess runs a production process (worker or gateway): JSON logs, and a
+// Temporal client dialled from TEMPORAL_ADDRESS.
+func runProcess(ctx context.Context, role config.Role, args []string, stderr io.Writer,
+	body func(config.Config, client.Client, *slog.Logger) error) int {
 	if len(args) > 0 {
 		fmt.Fprintf(stderr, "jitflow: unexpected arguments %q\n", args)
 		return exitUsage
@@ -127,7 +122,12 @@ func runProcess(ctx context.Context, role config.Role, args []string, stderr io.
 		return code
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
-	return exitFor(body(cfg, logger), logger)
+	c, err := app.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger)
+	if err != nil {
+		return exitFor(err, logger)
+	}
+	defer c.Close()
+	return exitFor(body(cfg, c, logger), logger)
 }
 
 // loadConfig reads .env.local/.env and validates; every problem is printed
