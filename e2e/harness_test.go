@@ -47,11 +47,17 @@ type harness struct {
 	info    app.DevInfo
 	stop    func()
 	logs    *bytes.Buffer
-	env     map[string]string
-	stateDD string
+	env      map[string]string
+	extraEnv [][2]string
+	stateDD  string
 }
 
 type harnessOption func(*harness)
+
+// withEnv sets one more setting (e.g. JIT_POLL_INTERVAL) for the run.
+func withEnv(key, value string) harnessOption {
+	return func(h *harness) { h.extraEnv = append(h.extraEnv, [2]string{key, value}) }
+}
 
 // withStateDir runs on a SQLite file instead of in memory.
 func withStateDir(dir string) harnessOption { return func(h *harness) { h.stateDD = dir } }
@@ -78,6 +84,9 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 		"SLACK_CHANNEL":        channel,
 		"SLACK_API_URL":        h.slack.URL(),
 		"JIT_WEBHOOK_TOKEN":    webhookToken,
+	}
+	for _, kv := range h.extraEnv {
+		h.env[kv[0]] = kv[1]
 	}
 	h.start()
 	return h

@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/joho/godotenv"
 )
@@ -43,6 +45,17 @@ type Config struct {
 	TemporalAddress   string // empty in dev: embed a server
 	TemporalNamespace string
 	TaskQueue         string
+
+	// Worker behaviour.
+	PolicyFile        string        // JIT_POLICY_FILE; empty: built-in defaults
+	PollInterval      time.Duration // JIT_POLL_INTERVAL; 0 disables the poller
+	IssueTypes        []string      // JIT_ISSUE_TYPES
+	Projects          []string      // JIT_PROJECTS; empty: every project
+	ReconcileInterval time.Duration // JIT_RECONCILE_INTERVAL
+
+	// Who may decide.
+	Approvers []string // JIT_APPROVERS: Slack user IDs and/or @usergroup handles
+	Authz     string   // JIT_AUTHZ: "bytebase" (default) or "allowlist"
 }
 
 // Defaults for optional settings.
@@ -51,7 +64,19 @@ const (
 	DefaultHTTPAddr    = ":3000"
 	DefaultNamespace   = "default"
 	DefaultTaskQueue   = "jitflow"
+
+	DefaultPollInterval      = 30 * time.Second
+	DefaultReconcileInterval = time.Minute
+
+	AuthzBytebase  = "bytebase"  // a clicker must hold the pending step's role in Bytebase
+	AuthzAllowlist = "allowlist" // JIT_APPROVERS alone decides (weaker)
 )
+
+// DefaultIssueTypes are role requests (both spellings) and JIT access grants.
+var DefaultIssueTypes = []string{"ROLE_GRANT", "GRANT_REQUEST", "ACCESS_GRANT"}
+
+// knownIssueTypes are the issue types Bytebase has had.
+var knownIssueTypes = []string{"ROLE_GRANT", "GRANT_REQUEST", "ACCESS_GRANT", "DATABASE_CHANGE"}
 
 // Secret is a string that formats as "[redacted]"; Reveal returns the value.
 type Secret string
@@ -147,6 +172,34 @@ func Load(role Role, lookup func(string) (string, bool)) (Config, error) {
 			r.problem(fmt.Sprintf("JIT_HTTP_ADDR must be host:port or :port, got %q", c.HTTPAddr))
 		}
 	}
+	if needsBytebase {
+		c.PolicyFile = r.opt("JIT_POLICY_FILE", "")
+		c.PollInterval = r.duration("JIT_POLL_INTERVAL", DefaultPollInterval, 0)
+		c.ReconcileInterval = r.duration("JIT_RECONCILE_INTERVAL", DefaultReconcileInterval, time.Second)
+		c.IssueTypes = r.list("JIT_ISSUE_TYPES", DefaultIssueTypes)
+		for _, t := range c.IssueTypes {
+			if !slices.Contains(knownIssueTypes, t) {
+				r.problem(fmt.Sprintf("JIT_ISSUE_TYPES has unknown type %q (known: %s)", t, strings.Join(knownIssueTypes, ", ")))
+			}
+		}
+		c.Projects = r.list("JIT_PROJECTS", nil)
+		c.Approvers = r.list("JIT_APPROVERS", nil)
+		for _, a := range c.Approvers {
+			if !isUserID(a) && !strings.HasPrefix(a, "@") {
+				r.problem(fmt.Sprintf("JIT_APPROVERS entry %q is neither a Slack user ID (U0123ABCD) nor a user-group handle (@db-oncall)", a))
+			}
+		}
+		c.Authz = r.opt("JIT_AUTHZ", AuthzBytebase)
+		switch c.Authz {
+		case AuthzBytebase:
+		case AuthzAllowlist:
+			if len(c.Approvers) == 0 {
+				r.problem("JIT_AUTHZ=allowlist needs JIT_APPROVERS")
+			}
+		default:
+			r.problem(fmt.Sprintf("JIT_AUTHZ must be %s or %s, got %q", AuthzBytebase, AuthzAllowlist, c.Authz))
+		}
+	}
 	if role != RoleDev && c.TemporalAddress == "" {
 		r.problem("TEMPORAL_ADDRESS is required (host:port of the Temporal frontend)")
 	}
@@ -193,10 +246,47 @@ func (r *reader) checkURL(key, v string) {
 	}
 }
 
-func isChannelID(s string) bool {
-	if len(s) < 9 || (s[0] != 'C' && s[0] != 'G') {
-		return false
+// duration parses a Go duration (90s, 15m, 2h); below min is a problem.
+func (r *reader) duration(key string, def, min time.Duration) time.Duration {
+	v := r.opt(key, "")
+	if v == "" {
+		return def
 	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		r.problem(fmt.Sprintf("%s must be a duration such as 30s, 5m or 1h, got %q", key, v))
+		return def
+	}
+	if d < min || d < 0 {
+		r.problem(fmt.Sprintf("%s must be at least %s, got %s", key, min, d))
+	}
+	return d
+}
+
+// list splits a comma-separated setting, dropping blanks.
+func (r *reader) list(key string, def []string) []string {
+	v := r.opt(key, "")
+	if v == "" {
+		return slices.Clone(def)
+	}
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+func isUserID(s string) bool {
+	return len(s) >= 3 && (s[0] == 'U' || s[0] == 'W') && isUpperAlnum(s)
+}
+
+func isChannelID(s string) bool {
+	return len(s) >= 3 && (s[0] == 'C' || s[0] == 'G') && isUpperAlnum(s)
+}
+
+func isUpperAlnum(s string) bool {
 	for _, r := range s {
 		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
 			return false

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) (string, bool) {
@@ -152,4 +153,58 @@ func TestLoadDotenvPrecedence(t *testing.T) {
 	if err := LoadDotenv(t.TempDir()); err != nil {
 		t.Errorf("missing files must be fine: %v", err)
 	}
+}
+
+func TestWorkerSettings(t *testing.T) {
+	c, err := Load(RoleDev, env(validDev()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PollInterval != 30*time.Second || c.ReconcileInterval != time.Minute || c.Authz != AuthzBytebase ||
+		strings.Join(c.IssueTypes, ",") != "ROLE_GRANT,GRANT_REQUEST,ACCESS_GRANT" || c.Projects != nil {
+		t.Errorf("defaults: %+v", c)
+	}
+
+	m := validDev()
+	m["JIT_POLL_INTERVAL"] = "0"
+	m["JIT_ISSUE_TYPES"] = "ROLE_GRANT, DATABASE_CHANGE"
+	m["JIT_PROJECTS"] = "hr,, payroll "
+	m["JIT_APPROVERS"] = "U0LEAD01,@db-oncall"
+	m["JIT_AUTHZ"] = "allowlist"
+	c, err = Load(RoleWorker, env(withTemporal(m)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PollInterval != 0 || strings.Join(c.IssueTypes, ",") != "ROLE_GRANT,DATABASE_CHANGE" ||
+		strings.Join(c.Projects, ",") != "hr,payroll" || strings.Join(c.Approvers, ",") != "U0LEAD01,@db-oncall" || c.Authz != AuthzAllowlist {
+		t.Errorf("parsed: %+v", c)
+	}
+
+	m = validDev()
+	m["JIT_POLL_INTERVAL"] = "soon"
+	m["JIT_RECONCILE_INTERVAL"] = "10ms"
+	m["JIT_ISSUE_TYPES"] = "ROLE_GRANT,BOGUS"
+	m["JIT_APPROVERS"] = "alice"
+	m["JIT_AUTHZ"] = "everyone"
+	_, err = Load(RoleDev, env(m))
+	var p Problems
+	if !errors.As(err, &p) || len(p) != 5 {
+		t.Fatalf("want 5 problems, got %v", err)
+	}
+	for _, want := range []string{"JIT_POLL_INTERVAL must be a duration", "JIT_RECONCILE_INTERVAL must be at least 1s",
+		`unknown type "BOGUS"`, `JIT_APPROVERS entry "alice"`, "JIT_AUTHZ must be bytebase or allowlist"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in %v", want, err)
+		}
+	}
+	m = validDev()
+	m["JIT_AUTHZ"] = "allowlist"
+	if _, err := Load(RoleDev, env(m)); err == nil || !strings.Contains(err.Error(), "needs JIT_APPROVERS") {
+		t.Errorf("allowlist without approvers: %v", err)
+	}
+}
+
+func withTemporal(m map[string]string) map[string]string {
+	m["TEMPORAL_ADDRESS"] = "temporal:7233"
+	return m
 }
