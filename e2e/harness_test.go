@@ -41,12 +41,12 @@ var (
 
 // harness is one running jitflow with its fakes.
 type harness struct {
-	t       testing.TB
-	bb      *bytebasefake.Server
-	slack   *slackfake.Server
-	info    app.DevInfo
-	stop    func()
-	logs    *bytes.Buffer
+	t        testing.TB
+	bb       *bytebasefake.Server
+	slack    *slackfake.Server
+	info     app.DevInfo
+	stop     func()
+	logs     *bytes.Buffer
 	env      map[string]string
 	extraEnv [][2]string
 	stateDD  string
