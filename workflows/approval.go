@@ -75,8 +75,13 @@ func ApprovalWorkflow(ctx workflow.Context, in ApprovalInput) (Result, error) {
 		sel.AddReceive(hints, func(ch workflow.ReceiveChannel, _ bool) {
 			var h Hint
 			ch.Receive(ctx, &h)
-			drain(hints) // one re-read answers every hint that queued up
-			r.reconcile(ctx)
+			news := !h.says(r.card.Step)
+			for ch.ReceiveAsync(&h) { // one re-read answers every hint that queued up
+				news = news || !h.says(r.card.Step)
+			}
+			if news {
+				r.reconcile(ctx)
+			}
 		})
 		sel.Select(ctx)
 	}

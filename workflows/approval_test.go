@@ -322,3 +322,14 @@ func TestWorkflowID(t *testing.T) {
 		}
 	}
 }
+
+func (s *approvalSuite) TestPollHintForTheShownStepSkipsTheReRead() {
+	s.env.OnActivity(a.GetIssue, mock.Anything, ref).Return(issue([]string{"roles/workspaceDBA"}, 0), nil).Once()
+	s.decide(issue([]string{"roles/workspaceDBA"}, 1))
+	for i := 1; i <= 3; i++ {
+		s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalHint, Hint{Event: HintPoll, PendingStep: 1}) }, time.Duration(i)*time.Minute)
+	}
+	s.click(5*time.Minute, "a1", Approve, 1, alice.SlackID)
+	s.Equal(StatusApproved, s.run().Status)
+	s.env.AssertNumberOfCalls(s.T(), "GetIssue", 1)
+}

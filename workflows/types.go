@@ -69,7 +69,19 @@ type Click struct {
 // Hint tells a running workflow that Bytebase reported something about its
 // issue; the workflow re-reads the issue instead of trusting the event.
 type Hint struct {
-	Event string `json:"event"`
+	Event string `json:"event"` // webhook event name, or HintPoll
+	// PendingStep is the step the poller saw pending (0 if unknown). A poll
+	// hint that matches the card's step says nothing new, so the workflow
+	// skips the re-read; any other hint makes it re-read.
+	PendingStep int `json:"pendingStep,omitempty"`
+}
+
+// HintPoll is the Event of hints the poller sends.
+const HintPoll = "poll"
+
+// says reports whether the hint only repeats what the card shows.
+func (h Hint) says(cardStep int) bool {
+	return h.Event == HintPoll && h.PendingStep == cardStep
 }
 
 // Status is the request's state as shown in the JitStatus search attribute.
