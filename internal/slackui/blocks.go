@@ -8,10 +8,10 @@ import (
 )
 
 // CardBlocks renders the full approval card. A pending card gets Approve and
-// Deny buttons; any other card shows its outcome instead, so stale buttons
-// can't be clicked.
+// Deny buttons (a notify-only one, a link to Bytebase); any other card shows
+// its outcome instead, so stale buttons can't be clicked.
 func CardBlocks(c Card) []slack.Block {
-	value, ok := encodeButtonValue(ButtonValue{WorkflowID: c.WorkflowID, Step: c.Step})
+	approve, deny, ok := buttonValues(c)
 	if !ok && c.interactive() {
 		// Only a jitflow bug makes the ID this long; show it rather than drop it.
 		c.Failure = "The approval buttons could not be built (workflow ID too long)."
@@ -23,8 +23,13 @@ func CardBlocks(c Card) []slack.Block {
 		contextBlock(c),
 		statusBlock(c),
 	}
-	if c.interactive() {
-		blocks = append(blocks, actionsBlock(c, value))
+	switch {
+	case c.interactive():
+		blocks = append(blocks, actionsBlock(c, approve, deny))
+	case c.open():
+		if review := reviewBlock(c); review != nil {
+			blocks = append(blocks, review)
+		}
 	}
 	return blocks
 }
@@ -54,7 +59,7 @@ func reasonBlock(c Card) slack.Block {
 	if strings.TrimSpace(c.Reason) == "" {
 		body = "_No reason given._"
 	}
-	return slack.NewSectionBlock(mrkdwn(label+body), nil, nil)
+	return textSection(label + body)
 }
 
 func contextBlock(c Card) slack.Block {
@@ -69,7 +74,12 @@ func contextBlock(c Card) slack.Block {
 }
 
 func statusBlock(c Card) slack.Block {
-	return slack.NewSectionBlock(mrkdwn(statusText(c)), nil, nil)
+	return textSection(statusText(c))
+}
+
+// textSection is a section of one mrkdwn text, already escaped.
+func textSection(text string) slack.Block {
+	return slack.NewSectionBlock(mrkdwn(text), nil, nil)
 }
 
 // grantExpiry says when the granted access ends, if it does.

@@ -10,8 +10,9 @@ import (
 // ButtonValue is what a card button carries back in its click. It only
 // routes the click to a workflow; who may decide is checked server-side.
 type ButtonValue struct {
-	WorkflowID string `json:"wf"`
-	Step       int    `json:"step"`
+	WorkflowID    string `json:"wf"`
+	Step          int    `json:"step"`
+	RequireReason bool   `json:"r,omitempty"` // Deny only: the modal must demand a reason
 }
 
 // encodeButtonValue returns the button value, or false when it would break

@@ -11,6 +11,11 @@ const (
 	ActionDeny    = "jit_deny"
 )
 
+// ActionReview is the action ID of the notify-only card's link button.
+// Slack still sends a block_actions payload when it is clicked; acknowledge
+// it and do nothing.
+const ActionReview = "jit_review"
+
 // ActionsBlockID is the block_id of the block holding the buttons, so a
 // block_actions payload can be matched to the card.
 const ActionsBlockID = "jit_actions"
@@ -26,6 +31,20 @@ const (
 	StateDecidedInBytebase State = "decided_in_bytebase"
 	StateFailed            State = "failed"
 	StateClosed            State = "closed" // closed or canceled in Bytebase
+)
+
+// Approval modes: where approvers decide. "" means ModeSlack.
+const (
+	ModeSlack      = "slack"       // Approve and Deny buttons on the card
+	ModeNotifyOnly = "notify_only" // a link to Bytebase; decisions happen there
+)
+
+// What happened in Bytebase, for Card.DecidedInBytebase.
+const (
+	BytebaseApproved = "approved"
+	BytebaseRejected = "rejected"
+	BytebaseCanceled = "canceled"
+	BytebaseDone     = "done"
 )
 
 // Card is everything the approval card shows. It is kept in workflow state,
@@ -53,6 +72,21 @@ type Card struct {
 	StepsApproved  []StepDecision `json:"stepsApproved,omitempty"` // earlier steps approved via this card
 	DenyReason     string         `json:"denyReason,omitempty"`
 	Failure        string         `json:"failure,omitempty"` // what failed; a human must then act in Bytebase
+
+	// Lifecycle: how the request is decided, and its timers. All times come
+	// from the workflow; zero means "not set" (or, for the future ones,
+	// "won't happen").
+	Mode              string     `json:"mode,omitempty"` // ModeSlack ("" too) or ModeNotifyOnly
+	RequireDenyReason bool       `json:"requireDenyReason,omitempty"`
+	Channel           string     `json:"channel,omitempty"`   // channel ID the card is in
+	StepSince         time.Time  `json:"stepSince,omitzero"`  // when the current step became pending
+	RemindedAt        time.Time  `json:"remindedAt,omitzero"` // last reminder for the current step
+	EscalatesAt       time.Time  `json:"escalatesAt,omitzero"`
+	EscalatedAt       time.Time  `json:"escalatedAt,omitzero"`
+	EscalatedTo       Escalation `json:"escalatedTo,omitzero"`
+	ExpiresAt         time.Time  `json:"expiresAt,omitzero"`          // when the request is denied automatically
+	ExpiryNote        string     `json:"expiryNote,omitempty"`        // for StateExpired: "No decision within 2h; denied automatically"
+	DecidedInBytebase string     `json:"decidedInBytebase,omitempty"` // for StateDecidedInBytebase: Bytebase* above
 }
 
 // Person is someone shown on the card. Any field may be empty.
@@ -84,26 +118,36 @@ func (p Person) Mention() string {
 	return "someone"
 }
 
-// isSlackUserID accepts only IDs shaped like Slack's (U… or W…, upper-case
-// letters and digits), so an ID can't carry markup into "<@…>".
-func isSlackUserID(id string) bool {
-	if len(id) < 3 || len(id) > 32 || (id[0] != 'U' && id[0] != 'W') {
-		return false
-	}
-	for _, r := range id {
-		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
-			return false
-		}
-	}
-	return true
-}
-
 // requester is the person who asked for access.
 func (c Card) requester() Person {
 	return Person{SlackID: c.RequesterSlack, Email: c.Requester}
 }
 
+// open reports whether the request still waits for a decision.
+func (c Card) open() bool {
+	return c.State == StatePending && c.Failure == ""
+}
+
+// inSlack reports whether approvers decide on the card. Only the known
+// Slack modes count: an unknown mode must not put buttons where in-chat
+// approval may be forbidden.
+func (c Card) inSlack() bool {
+	return c.Mode == "" || c.Mode == ModeSlack
+}
+
 // interactive reports whether the card still takes clicks.
 func (c Card) interactive() bool {
-	return c.State == StatePending && c.Failure == ""
+	return c.open() && c.inSlack()
+}
+
+// stepSince is when the current step started waiting: StepSince, else the
+// last approval through the card, else the request itself.
+func (c Card) stepSince() time.Time {
+	if !c.StepSince.IsZero() {
+		return c.StepSince
+	}
+	if n := len(c.StepsApproved); n > 0 && !c.StepsApproved[n-1].At.IsZero() {
+		return c.StepsApproved[n-1].At
+	}
+	return c.RequestedAt
 }

@@ -1,6 +1,7 @@
 package slackui
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -10,6 +11,11 @@ var (
 	requested = time.Date(2024, 5, 1, 9, 30, 0, 0, time.UTC)
 	decided   = time.Date(2024, 5, 1, 10, 15, 0, 0, time.UTC)
 	expires   = time.Date(2024, 5, 8, 10, 15, 0, 0, time.UTC)
+
+	// The request lifecycle's timers, counted from requested.
+	reminded   = requested.Add(15 * time.Minute)
+	escalated  = requested.Add(30 * time.Minute)
+	autoDenied = requested.Add(2 * time.Hour)
 )
 
 func baseCard() Card {
@@ -35,9 +41,60 @@ func baseCard() Card {
 }
 
 var (
-	dba   = Person{SlackID: "U0DBA", Name: "Dana DBA", Email: "dana@example.com"}
-	owner = Person{SlackID: "U0OWNER", Name: "Omar Owner", Email: "omar@example.com"}
+	dba    = Person{SlackID: "U0DBA", Name: "Dana DBA", Email: "dana@example.com"}
+	owner  = Person{SlackID: "U0OWNER", Name: "Omar Owner", Email: "omar@example.com"}
+	oncall = Escalation{Channel: "C0ONCALL", UsergroupID: "S0ONCALL", UsergroupHandle: "@db-oncall", Users: []string{"U0LEAD"}}
 )
+
+// lifecycleCard is a pending card under a policy with every timer set, as
+// posted: nothing has fired yet.
+func lifecycleCard() Card {
+	c := baseCard()
+	c.Channel = "C0DBACCESS"
+	c.RequireDenyReason = true
+	c.StepSince = requested
+	c.EscalatesAt = escalated
+	c.ExpiresAt = autoDenied
+	return c
+}
+
+// escalatedCard is lifecycleCard after its reminder and escalation fired.
+func escalatedCard() Card {
+	c := lifecycleCard()
+	c.RemindedAt = reminded
+	c.EscalatesAt = time.Time{}
+	c.EscalatedAt = escalated
+	c.EscalatedTo = oncall
+	return c
+}
+
+// hostileCard carries markup in every field a requester controls.
+func hostileCard() Card {
+	c := baseCard()
+	c.Title = "Hi <!channel> see <https://evil|Bytebase> & <@U0BOSS>"
+	c.Reason = "<!channel> urgent!\n<https://evil|click here> & <!subteam^S123>"
+	c.Role = "Role <b>"
+	c.Databases = []string{"db<!here>", "a&b"}
+	c.Requester = "eve@example.com>"
+	c.RequesterSlack = "U1><!channel"
+	c.StepRole = "<!everyone>"
+	c.Project = "<https://evil|p>"
+	c.Link = "https://bytebase.example.com/issues/1?q=a|b>c&d=<x>"
+	return c
+}
+
+// hostileLifecycle carries markup in every lifecycle field a person or
+// policy file can reach, and a 5,000-character deny reason.
+func hostileLifecycle() Card {
+	c := hostileCard()
+	c.Channel = "C1><!channel>"
+	c.EscalatedAt = escalated
+	c.EscalatedTo = Escalation{Channel: "<#C0X|x>", UsergroupID: "S1><!channel>", UsergroupHandle: "@x|<!channel>", Users: []string{"<!here>", "U1><!channel>"}}
+	c.Decider = &Person{SlackID: "<!channel>", Name: "<https://evil|Dana>", Email: "<!everyone>"}
+	c.DenyReason = strings.Repeat("No <!channel> & <https://evil|x>. ", 200)[:5000]
+	c.ExpiryNote = "<!channel> expired <https://evil|x>"
+	return c
+}
 
 // goldenCards are the golden-tested cases, by file name.
 func goldenCards() map[string]Card {
@@ -95,17 +152,35 @@ func goldenCards() map[string]Card {
 	closed.State = StateClosed
 	cards["closed"] = closed
 
-	hostile := baseCard()
-	hostile.Title = "Hi <!channel> see <https://evil|Bytebase> & <@U0BOSS>"
-	hostile.Reason = "<!channel> urgent!\n<https://evil|click here> & <!subteam^S123>"
-	hostile.Role = "Role <b>"
-	hostile.Databases = []string{"db<!here>", "a&b"}
-	hostile.Requester = "eve@example.com>"
-	hostile.RequesterSlack = "U1><!channel"
-	hostile.StepRole = "<!everyone>"
-	hostile.Project = "<https://evil|p>"
-	hostile.Link = "https://bytebase.example.com/issues/1?q=a|b>c&d=<x>"
-	cards["hostile"] = hostile
+	cards["pending_escalates_expires"] = lifecycleCard()
+	cards["pending_reminded_escalated"] = escalatedCard()
+
+	notify := lifecycleCard()
+	notify.Mode = ModeNotifyOnly
+	cards["pending_notify_only"] = notify
+
+	autoExpired := escalatedCard()
+	autoExpired.State = StateExpired
+	autoExpired.DecidedAt = autoDenied
+	autoExpired.ExpiryNote = "No decision within 2h; denied automatically"
+	cards["expired_auto_denied"] = autoExpired
+
+	for _, outcome := range []string{BytebaseApproved, BytebaseRejected, BytebaseCanceled} {
+		c := inBytebase
+		c.DecidedInBytebase = outcome
+		cards["decided_in_bytebase_"+outcome] = c
+	}
+
+	cards["hostile"] = hostileCard()
+
+	hostileEscalated := hostileLifecycle()
+	hostileEscalated.Decider, hostileEscalated.DenyReason = nil, ""
+	cards["hostile_escalated"] = hostileEscalated
+
+	hostileDenied := hostileLifecycle()
+	hostileDenied.State = StateDenied
+	hostileDenied.DecidedAt = decided
+	cards["hostile_denied_5000"] = hostileDenied
 
 	long := baseCard()
 	long.Reason = strings.Repeat("Long reason & more <text>. ", 200)[:5000]
@@ -129,5 +204,28 @@ func hugeCard() Card {
 	for i := range 300 {
 		c.StepsApproved = append(c.StepsApproved, StepDecision{Step: i + 1, Role: big, By: Person{Name: big}, At: decided})
 	}
+	c.Channel = big
+	c.StepSince, c.RemindedAt, c.EscalatesAt, c.EscalatedAt, c.ExpiresAt = requested, reminded, escalated, escalated, autoDenied
+	c.EscalatedTo = Escalation{Channel: big, UsergroupID: "S0ONCALL", UsergroupHandle: big, Users: hugeUsers()}
+	c.ExpiryNote = big
+	c.DecidedInBytebase = big
 	return c
+}
+
+// hugeUsers is far more valid user IDs than a mention list shows.
+func hugeUsers() []string {
+	var ids []string
+	for i := range 500 {
+		ids = append(ids, fmt.Sprintf("U%08d", i))
+	}
+	return ids
+}
+
+// hugePeople is far more approvers, with overlong names, than a reply shows.
+func hugePeople() []Person {
+	var people []Person
+	for i := range 500 {
+		people = append(people, Person{Name: fmt.Sprintf("%d %s", i, strings.Repeat("<&>é", 3000))})
+	}
+	return people
 }

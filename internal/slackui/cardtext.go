@@ -29,7 +29,7 @@ func stateLabel(c Card) string {
 	case StateExpired:
 		return "Expired"
 	case StateDecidedInBytebase:
-		return "Decided in Bytebase"
+		return bytebaseOutcome(c)
 	case StateClosed:
 		return "Closed in Bytebase"
 	}

@@ -81,6 +81,14 @@ func (c *checker) block(path string, b map[string]any) {
 		for i, e := range c.count(path, b, "elements", maxActionElements) {
 			c.element(fmt.Sprintf("%s.elements[%d]", path, i), e)
 		}
+	case "input":
+		c.textAtMost(path, b, "label", maxInputLabel)
+		c.textAtMost(path, b, "hint", maxInputLabel)
+		if e, ok := b["element"].(map[string]any); ok {
+			c.element(path+".element", e)
+		} else {
+			c.fail(path, "input block without an element")
+		}
 	case nil:
 		c.fail(path, "block without a type")
 	}
@@ -90,9 +98,18 @@ func (c *checker) block(path string, b map[string]any) {
 func (c *checker) element(path string, e map[string]any) {
 	c.atMost(path, e, "action_id", maxID)
 	c.atMost(path, e, "url", maxURL)
-	if e["type"] == "button" {
+	c.textAtMost(path, e, "placeholder", maxPlaceholder)
+	switch e["type"] {
+	case "button":
 		c.textAtMost(path, e, "text", maxButtonText)
 		c.atMost(path, e, "value", maxButtonValue)
+	case "plain_text_input":
+		c.atMost(path, e, "initial_value", maxInputLength)
+		for _, key := range []string{"min_length", "max_length"} {
+			if n, ok := e[key].(float64); ok && n > maxInputLength {
+				c.fail(path+"."+key, "%v, limit %d", n, maxInputLength)
+			}
+		}
 	}
 	if conf, ok := e["confirm"].(map[string]any); ok {
 		p := path + ".confirm"

@@ -80,10 +80,20 @@ func databaseList(dbs []string, limit int) string {
 // http(s) URL. The URL comes from jitflow, but |, < and > are still encoded
 // so it can never close the link early.
 func bytebaseLink(link string) string {
-	u, err := url.Parse(link)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || runes(link) > maxLink {
+	u, ok := httpURL(link)
+	if !ok {
 		return ""
 	}
-	safe := strings.NewReplacer("&", "&amp;", "<", "%3C", ">", "%3E", "|", "%7C").Replace(u.String())
+	safe := strings.NewReplacer("&", "&amp;", "<", "%3C", ">", "%3E", "|", "%7C").Replace(u)
 	return "<" + safe + "|Open in Bytebase>"
+}
+
+// httpURL returns link normalized, if it is an absolute http(s) URL of a
+// sane length.
+func httpURL(link string) (string, bool) {
+	u, err := url.Parse(link)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || runes(link) > maxLink {
+		return "", false
+	}
+	return u.String(), true
 }

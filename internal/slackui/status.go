@@ -17,6 +17,9 @@ func statusText(c Card) string {
 		lines = append(lines, stepLine(d, c.TotalSteps))
 	}
 	lines = append(lines, outcomeLine(c))
+	if c.State == StatePending {
+		lines = append(lines, chaseLines(c)...)
+	}
 	if c.Failure != "" && c.State != StateFailed {
 		lines = append(lines, failureLine(c.Failure))
 	}
@@ -36,21 +39,9 @@ func stepLine(d StepDecision, total int) string {
 func outcomeLine(c Card) string {
 	switch c.State {
 	case StatePending:
-		since := c.RequestedAt
-		if n := len(c.StepsApproved); n > 0 {
-			since = c.StepsApproved[n-1].At
-		}
-		line := fmt.Sprintf("⏳ Waiting for *%s* (step %s)", orDash(EscapeTruncate(c.StepRole, maxRole)), stepOf(c.Step, c.TotalSteps))
-		if !since.IsZero() {
-			line += " since " + slackDate(since)
-		}
-		return line
+		return pendingLine(c)
 	case StateApproved:
-		line := "✅ *Approved*" + decidedBy(c)
-		if !c.GrantExpiresAt.IsZero() {
-			line += ". Access expires " + slackDate(c.GrantExpiresAt)
-		}
-		return line
+		return "✅ *Approved*" + decidedBy(c) + accessUntil(c)
 	case StateDenied:
 		line := "❌ *Denied*" + decidedBy(c)
 		if c.DenyReason != "" {
@@ -58,9 +49,17 @@ func outcomeLine(c Card) string {
 		}
 		return line
 	case StateExpired:
-		return "⌛ *Expired* without a decision" + at(c)
+		line := "⌛ *Expired* without a decision" + at(c)
+		if note := strings.TrimSpace(c.ExpiryNote); note != "" {
+			line += "\n" + EscapeTruncate(note, maxExpiryNote)
+		}
+		return line
 	case StateDecidedInBytebase:
-		return "↩️ *Decided in Bytebase*" + decidedBy(c)
+		line := "↩️ *" + bytebaseOutcome(c) + "*" + decidedBy(c)
+		if c.DecidedInBytebase == BytebaseApproved {
+			line += accessUntil(c)
+		}
+		return line
 	case StateClosed:
 		return "🚫 *Closed or canceled in Bytebase*" + at(c)
 	case StateFailed:
@@ -75,6 +74,14 @@ func failureLine(failure string) string {
 		failure = "Something went wrong."
 	}
 	return "⚠️ *Failed:* " + EscapeTruncate(failure, maxFailure) + "\nA human must act in Bytebase."
+}
+
+// accessUntil says when granted access ends, if the card knows.
+func accessUntil(c Card) string {
+	if c.GrantExpiresAt.IsZero() {
+		return ""
+	}
+	return ". Access expires " + slackDate(c.GrantExpiresAt)
 }
 
 func decidedBy(c Card) string {

@@ -86,3 +86,32 @@ func BlockActionPayload(userID, userName, channel, messageTS, actionID, value, a
 		}},
 	}
 }
+
+// ViewSubmissionPayload builds the view_submission Slack sends when userID
+// submits a modal: the view's ID, callback ID and private_metadata as opened,
+// and the typed values by block ID and action ID (plain-text inputs).
+func ViewSubmissionPayload(userID, viewID, callbackID, privateMetadata string, values map[string]map[string]string) map[string]any {
+	state := map[string]any{}
+	for block, actions := range values {
+		inputs := map[string]any{}
+		for action, v := range actions {
+			inputs[action] = map[string]any{"type": "plain_text_input", "value": v}
+		}
+		state[block] = inputs
+	}
+	return map[string]any{
+		"type":       "view_submission",
+		"team":       map[string]any{"id": TeamID, "domain": "fake"},
+		"user":       map[string]any{"id": userID, "team_id": TeamID},
+		"api_app_id": AppID,
+		"token":      "deprecated-verification-token",
+		"trigger_id": "trigger.view." + viewID,
+		"view": map[string]any{
+			"id":               viewID,
+			"type":             "modal",
+			"callback_id":      callbackID,
+			"private_metadata": privateMetadata,
+			"state":            map[string]any{"values": state},
+		},
+	}
+}

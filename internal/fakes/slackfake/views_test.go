@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jitflow/jitflow/internal/slackui"
 	"github.com/slack-go/slack"
 )
 
@@ -45,4 +46,20 @@ func TestOpenView(t *testing.T) {
 	if len(f.Views()) != 1 {
 		t.Error("rejected views were stored")
 	}
+}
+
+// The modal slackui renders for Deny opens as Slack would open it, and an
+// overlong private_metadata is refused, not cut.
+func TestOpenDenyModal(t *testing.T) {
+	f, api := newFake(t)
+	c := card()
+	c.RequireDenyReason = true
+	if _, err := api.OpenView("trigger.1", slackui.DenyModal(c, `{"wf":"jit/p/1"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if v := string(f.Views()[0]); !strings.Contains(v, `"callback_id":"`+slackui.DenyModalCallbackID+`"`) || !strings.Contains(v, `"block_id":"`+slackui.DenyReasonBlockID+`"`) {
+		t.Errorf("view = %s", v)
+	}
+	_, err := api.OpenView("trigger.2", slackui.DenyModal(c, strings.Repeat("x", slackui.MaxPrivateMetadata+1)))
+	wantSlackError(t, err, "invalid_arguments")
 }
