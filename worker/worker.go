@@ -22,13 +22,21 @@ import (
 // Bytebase and Slack.
 func NewActivities(cfg config.Config, logger *slog.Logger) *activities.Activities {
 	httpClient := &http.Client{Timeout: 20 * time.Second}
+	bb := bytebase.New(cfg.BytebaseURL, cfg.BytebaseServiceAccount, cfg.BytebaseServiceKey.Reveal(),
+		bytebase.WithHTTPClient(httpClient), bytebase.WithLogger(logger))
 	return &activities.Activities{
-		Bytebase: bytebase.New(cfg.BytebaseURL, cfg.BytebaseServiceAccount, cfg.BytebaseServiceKey.Reveal(),
-			bytebase.WithHTTPClient(httpClient), bytebase.WithLogger(logger)),
+		Bytebase:       bb,
+		Search:         bb,
 		ServiceAccount: cfg.BytebaseServiceAccount,
 		Slack:          NewSlack(cfg),
 		Channel:        cfg.SlackChannel,
 		Logger:         logger,
+		Policy:         cfg.Policy,
+		IssueTypes:     cfg.IssueTypes,
+		Projects:       cfg.Projects,
+		ReconcileEvery: cfg.ReconcileInterval,
+		Authz:          cfg.Authz,
+		Approvers:      cfg.Approvers,
 	}
 }
 
@@ -40,10 +48,17 @@ func NewSlack(cfg config.Config) *slack.Client {
 }
 
 // New registers the workflows and the activities on a worker for the task
-// queue. The caller starts and stops it.
+// queue. The caller starts and stops it. Unless set, the poller's activity
+// starts requests through c on this task queue.
 func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
-	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
+	if acts.Requests == nil {
+		acts.Requests = NewRequestStarter(c, taskQueue)
+	}
+	// In-flight activities (a poll, a card post) get a moment to finish and
+	// report on a clean stop, instead of waiting out their timeouts later.
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{WorkerStopTimeout: 5 * time.Second})
 	w.RegisterWorkflowWithOptions(workflows.ApprovalWorkflow, workflow.RegisterOptions{Name: workflows.ApprovalWorkflowName})
+	w.RegisterWorkflowWithOptions(workflows.PollerWorkflow, workflow.RegisterOptions{Name: workflows.PollerWorkflowName})
 	w.RegisterActivity(acts)
 	return w
 }

@@ -75,3 +75,34 @@ func (s *Server) holdsRole(project, email, role string) bool {
 	}
 	return false
 }
+
+// SetGroup defines a Bytebase user group (groups/{email}) and its members.
+func (s *Server) SetGroup(email string, members ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.groups[email] = append([]string(nil), members...)
+}
+
+// groupHandler serves GET /v1/groups/{email} as Bytebase's GroupService
+// does: {"name":"groups/<email>","title":..,"members":[{"member":"users/<email>","role":"MEMBER"}]}.
+func (s *Server) groupHandler(email string) handler {
+	return func(*http.Request, []byte) (any, *apiError) {
+		members, ok := s.groups[email]
+		if !ok {
+			return nil, errorf(http.StatusNotFound, 5, "group %q not found", email)
+		}
+		type member struct {
+			Member string `json:"member"`
+			Role   string `json:"role"`
+		}
+		out := struct {
+			Name    string   `json:"name"`
+			Title   string   `json:"title"`
+			Members []member `json:"members"`
+		}{Name: "groups/" + email, Title: email}
+		for _, m := range members {
+			out.Members = append(out.Members, member{Member: "users/" + m, Role: "MEMBER"})
+		}
+		return out, nil
+	}
+}

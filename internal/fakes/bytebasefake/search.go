@@ -27,6 +27,23 @@ type pageCursor struct {
 
 type predicate func(*issue) bool
 
+// SetMaxPageSize caps the page size search answers with, as a real server
+// caps pageSize, so a few issues already span several pages. 0 restores
+// Bytebase's cap of 1000.
+func (s *Server) SetMaxPageSize(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pageCap = n
+}
+
+// pageLimit runs with s.mu held.
+func (s *Server) pageLimit() int {
+	if s.pageCap > 0 {
+		return min(s.pageCap, maxPageSize)
+	}
+	return maxPageSize
+}
+
 func (s *Server) searchHandler(project string) handler {
 	return func(_ *http.Request, body []byte) (any, *apiError) {
 		var req struct {
@@ -55,8 +72,9 @@ func (s *Server) searchHandler(project string) handler {
 			return nil, errorf(http.StatusBadRequest, codeInvalidArgument, "page size must be non-negative: %d", req.PageSize)
 		case req.PageSize == 0:
 			req.PageSize = defaultPageSize
-		case req.PageSize > maxPageSize:
-			req.PageSize = maxPageSize
+		}
+		if limit := s.pageLimit(); req.PageSize > limit {
+			req.PageSize = limit
 		}
 		query := project + "\x00" + req.Filter + "\x00" + req.OrderBy
 		offset := 0

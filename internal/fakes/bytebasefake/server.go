@@ -50,14 +50,17 @@ type Server struct {
 	pageTokens           map[string]pageCursor
 	calls                []Call
 	failNext             int
+	failSuffix           string
 	failStatus           int
 	down                 bool
 	latency              time.Duration
 	loginFailures        []time.Time
 	logins               int
 	iam                  map[string]json.RawMessage // "" is the workspace
+	groups               map[string][]string        // group email → member emails
 	enforceRoles         bool
 	rejectApprovalFilter bool
+	pageCap              int // 0: maxPageSize
 }
 
 type token struct {
@@ -84,6 +87,7 @@ func New(opts Options) *Server {
 		tokens:     make(map[string]*token),
 		pageTokens: make(map[string]pageCursor),
 		iam:        make(map[string]json.RawMessage),
+		groups:     make(map[string][]string),
 	}
 	if s.ttl <= 0 {
 		s.ttl = time.Hour
@@ -123,10 +127,14 @@ func (s *Server) CallsTo(suffix string) []Call {
 
 // FailNext makes the next n requests other than logins answer with status and
 // an error body, without touching any state.
-func (s *Server) FailNext(n int, status int) {
+func (s *Server) FailNext(n int, status int) { s.FailNextOn("", n, status) }
+
+// FailNextOn is FailNext for requests whose path ends in suffix (e.g.
+// ":search"), so that other traffic doesn't use up the failures.
+func (s *Server) FailNextOn(suffix string, n int, status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failNext, s.failStatus = n, status
+	s.failNext, s.failStatus, s.failSuffix = n, status, suffix
 }
 
 // SetDown makes every request, logins included, answer 503.
@@ -265,7 +273,7 @@ func (s *Server) dispatch(r *http.Request, body []byte) (any, *apiError) {
 		return nil, errorf(http.StatusServiceUnavailable, codeUnavailable, "service unavailable")
 	}
 	login := r.URL.Path == "/v1/auth/login"
-	if !login && s.failNext > 0 {
+	if !login && s.failNext > 0 && strings.HasSuffix(r.URL.Path, s.failSuffix) {
 		s.failNext--
 		return nil, errorf(s.failStatus, codeForStatus(s.failStatus), "injected failure")
 	}
@@ -289,6 +297,8 @@ func (s *Server) route(r *http.Request) handler {
 		return s.handleLogin
 	case path == "/v1/workspaces/-:getIamPolicy" && get:
 		return s.iamHandler("")
+	case strings.HasPrefix(path, "/v1/groups/") && get:
+		return s.groupHandler(strings.TrimPrefix(path, "/v1/groups/"))
 	}
 	rest, ok := strings.CutPrefix(path, "/v1/projects/")
 	if !ok {
