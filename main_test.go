@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -69,3 +71,53 @@ func TestDevFlags(t *testing.T) {
 		t.Errorf("dev without settings: exit %d, stderr %q", code, errOut.String())
 	}
 }
+
+func TestPolicyCheck(t *testing.T) {
+	isolate(t)
+	var out, errOut bytes.Buffer
+	code := run([]string{"policy", "check", "internal/policy/testdata/example.yaml", "--project", "project-sample",
+		"--database", "instances/prod-sample-instance/databases/hr_prod"}, &out, &errOut)
+	// isolate changed the directory: use the repo's file by absolute path instead.
+	if code != 2 {
+		t.Fatalf("a missing file must exit 2, got %d", code)
+	}
+	out.Reset()
+	errOut.Reset()
+	code = run([]string{"policy", "check", repoFile(t, "internal/policy/testdata/example.yaml"), "--project", "project-sample",
+		"--database", "instances/prod-sample-instance/databases/hr_prod"}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	for _, want := range []string{"is valid", "environment          prod", "expire_after         1h0m0s", "from projects.project-sample"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("missing %q in:\n%s", want, out.String())
+		}
+	}
+
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("defaults:\n  expire_after: soon\n  on_expire: nuke\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	errOut.Reset()
+	if code := run([]string{"policy", "check", bad}, &out, &errOut); code != 2 ||
+		!strings.Contains(errOut.String(), "bad.yaml:2: defaults.expire_after") || !strings.Contains(errOut.String(), "bad.yaml:3: defaults.on_expire") {
+		t.Errorf("bad file: exit %d, %s", code, errOut.String())
+	}
+	if code := run([]string{"policy"}, &out, &errOut); code != 2 {
+		t.Errorf("no subcommand: exit %d", code)
+	}
+}
+
+// repoFile is a path in the repository, from before isolate changed directory.
+func repoFile(t *testing.T, rel string) string {
+	t.Helper()
+	return filepath.Join(repoRoot, rel)
+}
+
+var repoRoot = func() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	return wd
+}()

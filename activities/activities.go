@@ -6,10 +6,12 @@ package activities
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/jitflow/jitflow/internal/bytebase"
+	"github.com/jitflow/jitflow/internal/policy"
 )
 
 // IssueAPI is the part of the Bytebase client the activities use.
@@ -17,6 +19,10 @@ type IssueAPI interface {
 	GetIssue(ctx context.Context, ref bytebase.IssueRef) (bytebase.Issue, error)
 	Approve(ctx context.Context, ref bytebase.IssueRef, comment string) (bytebase.Issue, error)
 	Reject(ctx context.Context, ref bytebase.IssueRef, comment string) (bytebase.Issue, error)
+	Cancel(ctx context.Context, ref bytebase.IssueRef, reason string) error
+	ProjectIAMPolicy(ctx context.Context, project string) (bytebase.IAMPolicy, error)
+	WorkspaceIAMPolicy(ctx context.Context) (bytebase.IAMPolicy, error)
+	GroupMembers(ctx context.Context, group string) ([]string, error)
 }
 
 // Chat is the part of the Slack Web API client the activities use.
@@ -25,6 +31,10 @@ type Chat interface {
 	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
 	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slack.MsgOption) (string, error)
 	GetUserInfoContext(ctx context.Context, user string, options ...slack.GetUserInfoOption) (*slack.User, error)
+	GetUserByEmailContext(ctx context.Context, email string) (*slack.User, error)
+	GetUserGroupsContext(ctx context.Context, options ...slack.GetUserGroupsOption) ([]slack.UserGroup, error)
+	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
+	GetUserGroupMembersContext(ctx context.Context, userGroup string, options ...slack.GetUserGroupMembersOption) ([]string, error)
 }
 
 // Activities holds the clients. Register a *Activities with the worker; the
@@ -35,9 +45,24 @@ type Activities struct {
 	// own earlier approval apart from someone else's.
 	ServiceAccount string
 	Slack          Chat
-	// Channel is where cards go (SLACK_CHANNEL).
+	// Channel is where cards go unless the policy names another (SLACK_CHANNEL).
 	Channel string
 	Logger  *slog.Logger
+
+	// Request settings (see RequestPolicy).
+	Policy         *policy.Policy
+	IssueTypes     []string // JIT_ISSUE_TYPES
+	Projects       []string // JIT_PROJECTS; empty: all
+	ReconcileEvery time.Duration
+
+	// Who may decide (see Authorize).
+	Authz     string   // JIT_AUTHZ: authz.ModeBytebase (default) or authz.ModeAllowlist
+	Approvers []string // JIT_APPROVERS: Slack user IDs and @usergroup handles
+
+	// Search and Requests serve the poller (PollPending, poll.go).
+	Search   IssueSearch
+	Requests RequestStarter
+	poll     pollMemory
 }
 
 func (a *Activities) log() *slog.Logger {

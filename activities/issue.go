@@ -96,3 +96,17 @@ func (a *Activities) decidedByUs(is bytebase.Issue, in DecideInput) bool {
 	}
 	return ap.Status == want && equalFoldEmail(ap.Principal, a.ServiceAccount)
 }
+
+// CancelInput closes an issue in Bytebase.
+type CancelInput struct {
+	Issue  bytebase.IssueRef `json:"issue"`
+	Reason string            `json:"reason"`
+}
+
+// Cancel sets the issue CANCELED: a rejection alone leaves it OPEN.
+func (a *Activities) Cancel(ctx context.Context, in CancelInput) error {
+	if err := a.Bytebase.Cancel(ctx, in.Issue, in.Reason); err != nil {
+		return bytebaseFailure(fmt.Errorf("cancel %s: %w", in.Issue, err))
+	}
+	return nil
+}

@@ -19,9 +19,13 @@ type CardRef struct {
 // again by workflow ID.
 const cardEventType = "jitflow_card"
 
-// PostCard posts the request card to the configured channel.
+// PostCard posts the request card to card.Channel (SLACK_CHANNEL if empty).
 func (a *Activities) PostCard(ctx context.Context, card slackui.Card) (CardRef, error) {
-	channel, ts, err := a.Slack.PostMessageContext(ctx, a.Channel,
+	target := card.Channel
+	if target == "" {
+		target = a.Channel
+	}
+	channel, ts, err := a.Slack.PostMessageContext(ctx, target,
 		slack.MsgOptionText(slackui.CardText(card), false),
 		slack.MsgOptionBlocks(slackui.CardBlocks(card)...),
 		slack.MsgOptionMetadata(slack.SlackMetadata{
@@ -30,7 +34,7 @@ func (a *Activities) PostCard(ctx context.Context, card slackui.Card) (CardRef, 
 		}),
 	)
 	if err != nil {
-		return CardRef{}, slackFailure(fmt.Errorf("post card for %s to %s: %w", card.WorkflowID, a.Channel, err))
+		return CardRef{}, slackFailure(fmt.Errorf("post card for %s to %s: %w", card.WorkflowID, target, err))
 	}
 	return CardRef{Channel: channel, TS: ts}, nil
 }
@@ -93,12 +97,20 @@ func (a *Activities) LookupSlackUser(ctx context.Context, userID string) (slacku
 	if err != nil {
 		return slackui.Person{}, slackFailure(fmt.Errorf("look up Slack user %s: %w", userID, err))
 	}
-	name := u.RealName
-	if name == "" {
-		name = u.Profile.RealName
+	return person(u), nil
+}
+
+// Escalate posts the escalation notice to the escalation channel. Without an
+// escalation channel there is nothing to post (the workflow still replies in
+// the card's thread).
+func (a *Activities) Escalate(ctx context.Context, card slackui.Card) error {
+	if card.EscalatedTo.Channel == "" {
+		return nil
 	}
-	if name == "" {
-		name = u.Name
+	text, blocks := slackui.EscalationMessage(card)
+	if _, _, err := a.Slack.PostMessageContext(ctx, card.EscalatedTo.Channel,
+		slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+		return slackFailure(fmt.Errorf("escalate %s to %s: %w", card.WorkflowID, card.EscalatedTo.Channel, err))
 	}
-	return slackui.Person{SlackID: u.ID, Name: name, Email: u.Profile.Email}, nil
+	return nil
 }

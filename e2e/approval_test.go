@@ -29,8 +29,8 @@ func TestWebhookPostsOneCardAndApproveActsOnce(t *testing.T) {
 	if got := len(h.cards()); got != 1 {
 		t.Fatalf("%d cards after 4 webhooks, want 1", got)
 	}
-	if got := h.slack.CallCount("chat.postMessage"); got != 1 {
-		t.Fatalf("chat.postMessage called %d times, want 1", got)
+	if got := h.cardPosts(); got != 1 {
+		t.Fatalf("cards posted %d times, want 1", got)
 	}
 
 	if code, body := h.click(alice, c, slackui.ActionApprove); code != 200 {
@@ -87,13 +87,18 @@ func TestTwoStepFlowApprovesTwiceOnOneCard(t *testing.T) {
 	}
 }
 
-func TestDenyRejectsInBytebase(t *testing.T) {
+func TestDenyWithReasonRejectsInBytebase(t *testing.T) {
 	h := newHarness(t)
 	n := h.addIssue("roles/workspaceDBA")
 	h.webhook(n)
 	c := h.waitCard(1)
 	if code, _ := h.click(alice, c, slackui.ActionDeny); code != 200 {
 		t.Fatal("click")
+	}
+	// Deny opens the reason dialog; submitting it decides.
+	h.waitFor("deny dialog", func() bool { return len(h.slack.Views()) == 1 })
+	if code, body := h.submitDeny(alice, 0, "Use the read replica instead"); code != 200 || body != "" {
+		t.Fatalf("submit: %d %q", code, body)
 	}
 	h.waitFor("card closed", func() bool { return !hasButtons(t, h.card(c.TS)) })
 	st := h.issueState(n)
@@ -103,16 +108,44 @@ func TestDenyRejectsInBytebase(t *testing.T) {
 	if len(h.bb.CallsTo(":reject")) != 1 || len(h.bb.CallsTo(":approve")) != 0 {
 		t.Errorf("reject/approve calls = %d/%d, want 1/0", len(h.bb.CallsTo(":reject")), len(h.bb.CallsTo(":approve")))
 	}
-	if len(st.Comments) != 1 || !strings.Contains(st.Comments[0], "Denied in Slack by Alice DBA") {
+	if len(st.Comments) != 1 || !strings.Contains(st.Comments[0], "Denied in Slack by Alice DBA") ||
+		!strings.Contains(st.Comments[0], "Reason: Use the read replica instead") {
 		t.Errorf("comments = %q", st.Comments)
 	}
+	if text := cardText(t, h.card(c.TS)); !strings.Contains(text, "Use the read replica instead") {
+		t.Errorf("card does not show the reason:\n%s", text)
+	}
+	h.waitFor("requester told", func() bool {
+		dms := h.slack.DMs(dev.ID)
+		return len(dms) == 2 && strings.Contains(dms[1].Text, "Use the read replica instead")
+	})
 }
 
-func TestRequesterClickIsRefusedAndForgedClickIs401(t *testing.T) {
+func TestRequesterUnauthorizedAndForgedClicksChangeNothing(t *testing.T) {
 	h := newHarness(t)
 	n := h.addIssue("roles/workspaceDBA")
 	h.webhook(n)
 	c := h.waitCard(1)
+
+	// bob owns the project but step 1 needs a workspace DBA; eve holds nothing.
+	for _, u := range []slackfake.User{bob, eve} {
+		if code, _ := h.click(u, c, slackui.ActionApprove); code != 200 {
+			t.Fatal("click")
+		}
+		h.waitFor("answer to "+u.Name, func() bool { return len(h.ephemerals(u)) == 1 })
+		if msg := h.ephemerals(u)[0]; !strings.Contains(msg, "roles/workspaceDBA") || !strings.Contains(msg, "Nothing was done") {
+			t.Errorf("%s told %q", u.Name, msg)
+		}
+	}
+	h.waitFor("refusals in the thread", func() bool {
+		n := 0
+		for _, m := range h.slack.Messages(channel) {
+			if m.ThreadTS == c.TS && strings.Contains(m.Text, "refused") {
+				n++
+			}
+		}
+		return n == 2
+	})
 
 	if code, _ := h.click(dev, c, slackui.ActionApprove); code != 200 {
 		t.Fatal("click")

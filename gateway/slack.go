@@ -17,10 +17,11 @@ import (
 )
 
 // slackInteract takes Slack's interactivity requests. The signature is
-// checked over the raw body before anything is parsed. A click is signalled to
-// its workflow and only then acknowledged: once Slack has its 200 the click is
-// in the workflow's history and survives any crash. Slack never retries an
-// interaction, so a failure to hand over is a 503 the clicker sees.
+// checked over the raw body before anything is parsed. An Approve click (or
+// a submitted deny modal) is signalled to its workflow and only then
+// acknowledged: once Slack has its 200 the decision is in the workflow's
+// history and survives any crash. Slack never retries an interaction, so a
+// failure to hand over is a 503 the clicker sees.
 func (g *gateway) slackInteract(c echo.Context) error {
 	body, err := readBody(c)
 	if err != nil {
@@ -38,18 +39,32 @@ func (g *gateway) slackInteract(c echo.Context) error {
 	if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "payload is not valid JSON")
 	}
-	if cb.Type != slack.InteractionTypeBlockActions {
-		return c.NoContent(http.StatusOK) // nothing else is ours yet
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		return g.blockActions(c, &cb)
+	case slack.InteractionTypeViewSubmission:
+		return g.viewSubmission(c, &cb)
+	default:
+		return c.NoContent(http.StatusOK) // nothing else is ours
 	}
+}
+
+func (g *gateway) blockActions(c echo.Context, cb *slack.InteractionCallback) error {
 	for _, act := range cb.ActionCallback.BlockActions {
-		click, ok, err := clickFrom(&cb, act)
+		click, bv, ok, err := clickFrom(cb, act)
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, err.Error())
 		}
 		if !ok {
 			continue // not one of our buttons (e.g. "Open in Bytebase")
 		}
-		if err := g.deliver(c.Request().Context(), click); err != nil {
+		if click.Decision == workflows.Deny && cb.TriggerID != "" && g.cfg.Notifier != nil {
+			// Deny asks for a reason first; the decision is made when the
+			// modal is submitted.
+			g.openDenyModal(c.Request().Context(), cb, click, bv)
+			continue
+		}
+		if _, err := g.deliver(c.Request().Context(), click); err != nil {
 			return err
 		}
 	}
@@ -72,7 +87,7 @@ func verifySlack(h http.Header, body []byte, secret string) error {
 // clickFrom turns a button action into a Click. ok is false for actions that
 // are not Approve/Deny. The button value only routes the click; who clicked
 // comes from the signed payload's user ID alone.
-func clickFrom(cb *slack.InteractionCallback, act *slack.BlockAction) (workflows.Click, bool, error) {
+func clickFrom(cb *slack.InteractionCallback, act *slack.BlockAction) (workflows.Click, slackui.ButtonValue, bool, error) {
 	var d workflows.Decision
 	switch act.ActionID {
 	case slackui.ActionApprove:
@@ -80,17 +95,14 @@ func clickFrom(cb *slack.InteractionCallback, act *slack.BlockAction) (workflows
 	case slackui.ActionDeny:
 		d = workflows.Deny
 	default:
-		return workflows.Click{}, false, nil
+		return workflows.Click{}, slackui.ButtonValue{}, false, nil
 	}
-	bv, err := slackui.ParseButtonValue(act.Value)
+	bv, err := buttonValue(act.Value)
 	if err != nil {
-		return workflows.Click{}, false, errors.New("button value is not a jitflow request")
-	}
-	if _, err := workflows.ParseWorkflowID(bv.WorkflowID); err != nil {
-		return workflows.Click{}, false, errors.New("button value is not a jitflow request")
+		return workflows.Click{}, bv, false, err
 	}
 	if cb.User.ID == "" || act.ActionTs == "" {
-		return workflows.Click{}, false, errors.New("click without user or action_ts")
+		return workflows.Click{}, bv, false, errors.New("click without user or action_ts")
 	}
 	channel := cb.Container.ChannelID
 	if channel == "" {
@@ -98,48 +110,69 @@ func clickFrom(cb *slack.InteractionCallback, act *slack.BlockAction) (workflows
 	}
 	return workflows.Click{
 		ID:         act.ActionTs + "/" + cb.User.ID,
+		WorkflowID: bv.WorkflowID,
 		Decision:   d,
 		Step:       bv.Step,
 		UserID:     cb.User.ID,
 		Channel:    channel,
 		MessageTS:  cb.Container.MessageTs,
-		WorkflowID: bv.WorkflowID,
 		At:         time.Now().UTC(),
-	}, true, nil
+	}, bv, true, nil
 }
 
-// deliver signals the click to its workflow. A closed request can't take
-// clicks any more: the clicker is told so (best effort) and Slack gets its 200.
-func (g *gateway) deliver(ctx context.Context, click workflows.Click) error {
+func buttonValue(s string) (slackui.ButtonValue, error) {
+	bv, err := slackui.ParseButtonValue(s)
+	if err != nil {
+		return bv, errors.New("button value is not a jitflow request")
+	}
+	if _, err := workflows.ParseWorkflowID(bv.WorkflowID); err != nil {
+		return bv, errors.New("button value is not a jitflow request")
+	}
+	return bv, nil
+}
+
+// deliver signals the click to its workflow. closed is true when the request
+// has ended: the clicker is told so (best effort) and Slack gets its 200.
+func (g *gateway) deliver(ctx context.Context, click workflows.Click) (closed bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, handoffTimeout)
 	defer cancel()
-	log := g.log.With("workflow_id", click.WorkflowID, "user", click.UserID, "decision", click.Decision)
-	err := g.cfg.Temporal.SignalWorkflow(ctx, click.WorkflowID, "", workflows.SignalClick, click)
+	log := g.log.With("issue", issueOf(click.WorkflowID), "workflow_id", click.WorkflowID, "user", click.UserID, "decision", click.Decision)
+	err = g.cfg.Temporal.SignalWorkflow(ctx, click.WorkflowID, "", workflows.SignalClick, click)
 	var notFound *serviceerror.NotFound
 	switch {
 	case err == nil:
 		log.Info("click handed to the workflow")
-		return nil
+		return false, nil
 	case errors.As(err, &notFound):
 		log.Info("click on a closed request")
-		g.tellClosed(click)
-		return nil
+		g.tell(click.WorkflowID, click.Channel, click.UserID, "🚫 This request is closed; nothing was done. Its card shows the outcome.")
+		return true, nil
 	default:
 		log.Error("handing the click to the workflow failed", "error", err)
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "could not record the click; please click again")
+		return false, echo.NewHTTPError(http.StatusServiceUnavailable, "could not record the click; please click again")
 	}
 }
 
-func (g *gateway) tellClosed(click workflows.Click) {
-	if g.cfg.Notifier == nil || click.Channel == "" {
+// issueOf names the issue behind a workflow ID for log lines.
+func issueOf(workflowID string) string {
+	ref, err := workflows.ParseWorkflowID(workflowID)
+	if err != nil {
+		return ""
+	}
+	return ref.String()
+}
+
+// tell posts a private note to a user, in the background: the reply to Slack
+// must not wait for it.
+func (g *gateway) tell(workflowID, channel, userID, text string) {
+	if g.cfg.Notifier == nil || channel == "" {
 		return
 	}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if _, err := g.cfg.Notifier.PostEphemeralContext(ctx, click.Channel, click.UserID,
-			slack.MsgOptionText("🚫 This request is closed; nothing was done. Its card shows the outcome.", false)); err != nil {
-			g.log.Warn("telling the clicker the request is closed failed", "error", err)
+		if _, err := g.cfg.Notifier.PostEphemeralContext(ctx, channel, userID, slack.MsgOptionText(text, false)); err != nil {
+			g.log.Warn("private note to the clicker failed", "issue", issueOf(workflowID), "workflow_id", workflowID, "user", userID, "error", err)
 		}
 	}()
 }

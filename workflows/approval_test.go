@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/jitflow/jitflow/activities"
 	"github.com/jitflow/jitflow/internal/bytebase"
+	"github.com/jitflow/jitflow/internal/policy"
 	"github.com/jitflow/jitflow/internal/slackui"
 )
 
@@ -55,6 +57,7 @@ var (
 	alice = slackui.Person{SlackID: "UALICE", Name: "Alice DBA", Email: "alice@example.com"}
 	bob   = slackui.Person{SlackID: "UBOB", Name: "Bob Owner", Email: "bob@example.com"}
 	dev   = slackui.Person{SlackID: "UDEV", Name: "Dev User", Email: "Dev@Example.com"}
+	eve   = slackui.Person{SlackID: "UEVE", Name: "Eve", Email: "eve@example.com"}
 	card  = activities.CardRef{Channel: "C0DBACCESS", TS: "1700000000.000100"}
 )
 
@@ -62,9 +65,21 @@ type approvalSuite struct {
 	suite.Suite
 	testsuite.WorkflowTestSuite
 	env     *testsuite.TestWorkflowEnvironment
+	policy  activities.RequestPolicy
+	posted  []slackui.Card
 	updates []slackui.Card
+	replies []string
 	notes   []activities.NotifyInput
+	dms     []string
 	decided []activities.DecideInput
+}
+
+// quietPolicy handles the request but never reminds, escalates, expires or
+// re-reads on its own: tests that want those set them.
+func quietPolicy() activities.RequestPolicy {
+	return activities.RequestPolicy{Handled: true, Effective: policy.Effective{
+		Channel: card.Channel, ApprovalMode: policy.ModeSlack, OnExpire: policy.OnExpireReject,
+	}}
 }
 
 func TestApprovalWorkflow(t *testing.T) { suite.Run(t, new(approvalSuite)) }
@@ -73,18 +88,45 @@ func (s *approvalSuite) SetupTest() {
 	s.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	s.env = s.NewTestWorkflowEnvironment()
 	s.env.RegisterActivity(a)
-	s.updates, s.notes, s.decided = nil, nil, nil
-	s.env.OnActivity(a.PostCard, mock.Anything, mock.Anything).Return(card, nil).Maybe()
+	s.posted, s.updates, s.replies, s.notes, s.dms, s.decided = nil, nil, nil, nil, nil, nil
+	s.policy = quietPolicy()
+	s.env.OnActivity(a.RequestPolicy, mock.Anything, mock.Anything).Return(func(context.Context, bytebase.Issue) (activities.RequestPolicy, error) {
+		return s.policy, nil
+	}).Maybe()
+	s.env.OnActivity(a.FindSlackUser, mock.Anything, mock.Anything).Return(slackui.Person{SlackID: dev.SlackID, Email: dev.Email}, nil).Maybe()
+	s.env.OnActivity(a.StepApprovers, mock.Anything, mock.Anything).Return([]slackui.Person{alice}, nil).Maybe()
+	s.env.OnActivity(a.DM, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DMInput) (activities.DMResult, error) {
+		s.dms = append(s.dms, in.Text)
+		return activities.DMResult{Sent: true}, nil
+	}).Maybe()
+	s.env.OnActivity(a.PostCard, mock.Anything, mock.Anything).Return(func(_ context.Context, c slackui.Card) (activities.CardRef, error) {
+		s.posted = append(s.posted, c)
+		return card, nil
+	}).Maybe()
 	s.env.OnActivity(a.UpdateCard, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.UpdateCardInput) error {
 		s.updates = append(s.updates, in.Card)
 		return nil
 	}).Maybe()
-	s.env.OnActivity(a.PostThreadReply, mock.Anything, mock.Anything).Return(nil).Maybe()
+	s.env.OnActivity(a.PostThreadReply, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ThreadReplyInput) error {
+		s.replies = append(s.replies, in.Text)
+		return nil
+	}).Maybe()
 	s.env.OnActivity(a.NotifyUser, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.NotifyInput) error {
 		s.notes = append(s.notes, in)
 		return nil
 	}).Maybe()
-	for _, p := range []slackui.Person{alice, bob, dev} {
+	// Authorization itself is tested in internal/authz and activities; here
+	// anyone but the requester and eve may decide.
+	s.env.OnActivity(a.Authorize, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.AuthorizeInput) (activities.AuthorizeResult, error) {
+		switch {
+		case strings.EqualFold(in.Clicker.Email, in.Issue.Requester):
+			return activities.AuthorizeResult{Reason: "You requested this access, so someone else must decide."}, nil
+		case in.Clicker.SlackID == eve.SlackID:
+			return activities.AuthorizeResult{Reason: "You don't hold roles/workspaceDBA in Bytebase, which step 1 needs."}, nil
+		}
+		return activities.AuthorizeResult{Allowed: true}, nil
+	}).Maybe()
+	for _, p := range []slackui.Person{alice, bob, dev, eve} {
 		s.env.OnActivity(a.LookupSlackUser, mock.Anything, p.SlackID).Return(p, nil).Maybe()
 	}
 }
@@ -244,8 +286,15 @@ func (s *approvalSuite) TestIgnoresWhatIsNotAwaitingApproval() {
 	for name, is := range cases {
 		s.Run(name, func() {
 			s.SetupTest()
+			if is.Type == "DATABASE_CHANGE" { // the policy activity says it isn't ours
+				s.policy.Handled, s.policy.Why = false, "type DATABASE_CHANGE is not in JIT_ISSUE_TYPES"
+			}
 			s.env.OnActivity(a.GetIssue, mock.Anything, ref).Return(is, nil)
-			s.Equal(StatusIgnored, s.run().Status)
+			r := s.run()
+			s.Equal(StatusIgnored, r.Status)
+			if is.Type == "DATABASE_CHANGE" {
+				s.Contains(r.Note, "JIT_ISSUE_TYPES")
+			}
 			s.env.AssertNotCalled(s.T(), "PostCard", mock.Anything, mock.Anything)
 		})
 	}
@@ -332,4 +381,25 @@ func (s *approvalSuite) TestPollHintForTheShownStepSkipsTheReRead() {
 	s.click(5*time.Minute, "a1", Approve, 1, alice.SlackID)
 	s.Equal(StatusApproved, s.run().Status)
 	s.env.AssertNumberOfCalls(s.T(), "GetIssue", 1)
+}
+
+func (s *approvalSuite) TestUnauthorizedClickIsRefusedAndRecorded() {
+	s.env.OnActivity(a.GetIssue, mock.Anything, ref).Return(issue([]string{"roles/workspaceDBA"}, 0), nil)
+	s.decide(issue([]string{"roles/workspaceDBA"}, 1))
+	s.click(time.Minute, "e1", Approve, 1, eve.SlackID)
+	s.click(2*time.Minute, "a1", Approve, 1, alice.SlackID)
+
+	s.Equal(StatusApproved, s.run().Status)
+	s.Len(s.decided, 1, "only alice's click acted")
+	s.Contains(s.notes[0].Text, "which step 1 needs")
+	s.Equal(eve.SlackID, s.notes[0].UserID)
+	s.Require().NotEmpty(s.replies)
+	s.Contains(s.replies[0], "<@UEVE> tried to approve step 1 of 1: refused")
+	v, err := s.env.QueryWorkflow(QueryState)
+	s.Require().NoError(err)
+	var st State
+	s.Require().NoError(v.Get(&st))
+	s.False(st.Clicks[0].Accepted)
+	s.Equal(eve, st.Clicks[0].By)
+	s.True(st.Clicks[1].Accepted)
 }

@@ -60,11 +60,15 @@ func (r *request) setStatus(ctx workflow.Context, s Status) {
 }
 
 func (r *request) upsertIssueAttributes(ctx workflow.Context, is bytebase.Issue) {
-	r.upsert(ctx,
+	updates := []temporal.SearchAttributeUpdate{
 		AttrRequester.ValueSet(strings.ToLower(is.Requester)),
 		AttrRole.ValueSet(is.Role),
 		AttrDatabases.ValueSet(is.DatabaseNames()),
-	)
+	}
+	if env := r.policy.Environment; env != "" {
+		updates = append(updates, AttrEnvironment.ValueSet(env))
+	}
+	r.upsert(ctx, updates...)
 }
 
 func (r *request) upsertDecision(ctx workflow.Context, decider slackui.Person) {

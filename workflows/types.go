@@ -42,6 +42,9 @@ func ParseWorkflowID(id string) (bytebase.IssueRef, error) {
 // identity: everything else is read from Bytebase, never from a webhook.
 type ApprovalInput struct {
 	Issue bytebase.IssueRef `json:"issue"`
+	// Carried is the state of a request continued as new (long waits keep
+	// their history short); nil for a new request.
+	Carried *Carried `json:"carried,omitempty"`
 }
 
 // Decision is what a clicker asked for.
@@ -64,6 +67,8 @@ type Click struct {
 	Channel    string    `json:"channel"`
 	MessageTS  string    `json:"messageTs"`
 	At         time.Time `json:"at"`
+	// Reason is the deny reason typed into the modal.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Hint tells a running workflow that Bytebase reported something about its
@@ -92,6 +97,7 @@ const (
 	StatusPending           Status = "pending"
 	StatusApproved          Status = "approved"
 	StatusDenied            Status = "denied"
+	StatusExpired           Status = "expired"
 	StatusDecidedInBytebase Status = "decided_in_bytebase"
 	StatusFailed            Status = "failed"
 	StatusIgnored           Status = "ignored" // not a request jitflow handles, or not awaiting approval

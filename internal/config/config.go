@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/joho/godotenv"
+
+	"github.com/jitflow/jitflow/internal/policy"
 )
 
 // Role is the process being configured; each needs a different subset of
@@ -41,17 +43,19 @@ type Config struct {
 
 	WebhookToken Secret
 	HTTPAddr     string
+	MetricsAddr  string // JIT_METRICS_ADDR: the worker's /metrics, /healthz, /readyz; empty: off
 
 	TemporalAddress   string // empty in dev: embed a server
 	TemporalNamespace string
 	TaskQueue         string
 
 	// Worker behaviour.
-	PolicyFile        string        // JIT_POLICY_FILE; empty: built-in defaults
-	PollInterval      time.Duration // JIT_POLL_INTERVAL; 0 disables the poller
-	IssueTypes        []string      // JIT_ISSUE_TYPES
-	Projects          []string      // JIT_PROJECTS; empty: every project
-	ReconcileInterval time.Duration // JIT_RECONCILE_INTERVAL
+	PolicyFile        string         // JIT_POLICY_FILE; empty: built-in defaults
+	Policy            *policy.Policy // parsed and validated PolicyFile
+	PollInterval      time.Duration  // JIT_POLL_INTERVAL; 0 disables the poller
+	IssueTypes        []string       // JIT_ISSUE_TYPES
+	Projects          []string       // JIT_PROJECTS; empty: every project
+	ReconcileInterval time.Duration  // JIT_RECONCILE_INTERVAL
 
 	// Who may decide.
 	Approvers []string // JIT_APPROVERS: Slack user IDs and/or @usergroup handles
@@ -174,9 +178,13 @@ func Load(role Role, lookup func(string) (string, bool)) (Config, error) {
 	}
 	if needsBytebase {
 		c.PolicyFile = r.opt("JIT_POLICY_FILE", "")
+		c.Policy = r.policy(c.PolicyFile)
 		c.PollInterval = r.duration("JIT_POLL_INTERVAL", DefaultPollInterval, 0)
 		c.ReconcileInterval = r.duration("JIT_RECONCILE_INTERVAL", DefaultReconcileInterval, time.Second)
 		c.IssueTypes = r.list("JIT_ISSUE_TYPES", DefaultIssueTypes)
+		if len(c.IssueTypes) == 0 {
+			r.problem("JIT_ISSUE_TYPES lists no issue types")
+		}
 		for _, t := range c.IssueTypes {
 			if !slices.Contains(knownIssueTypes, t) {
 				r.problem(fmt.Sprintf("JIT_ISSUE_TYPES has unknown type %q (known: %s)", t, strings.Join(knownIssueTypes, ", ")))
@@ -200,6 +208,12 @@ func Load(role Role, lookup func(string) (string, bool)) (Config, error) {
 			r.problem(fmt.Sprintf("JIT_AUTHZ must be %s or %s, got %q", AuthzBytebase, AuthzAllowlist, c.Authz))
 		}
 	}
+	if role == RoleWorker {
+		c.MetricsAddr = r.opt("JIT_METRICS_ADDR", "")
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && err != nil {
+			r.problem(fmt.Sprintf("JIT_METRICS_ADDR must be host:port or :port, got %q", c.MetricsAddr))
+		}
+	}
 	if role != RoleDev && c.TemporalAddress == "" {
 		r.problem("TEMPORAL_ADDRESS is required (host:port of the Temporal frontend)")
 	}
@@ -212,6 +226,21 @@ func Load(role Role, lookup func(string) (string, bool)) (Config, error) {
 		return Config{}, r.problems
 	}
 	return c, nil
+}
+
+// Keys is every setting Load reads for any role, for checks of deployment
+// files (compose, manifests) against the real contract.
+func Keys() []string {
+	seen := map[string]bool{}
+	for _, role := range []Role{RoleDev, RoleWorker, RoleGateway, RoleClient} {
+		_, _ = Load(role, func(k string) (string, bool) { seen[k] = true; return "", false })
+	}
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 type reader struct {
@@ -261,6 +290,23 @@ func (r *reader) duration(key string, def, min time.Duration) time.Duration {
 		r.problem(fmt.Sprintf("%s must be at least %s, got %s", key, min, d))
 	}
 	return d
+}
+
+// policy loads the policy file; its problems join the others.
+func (r *reader) policy(file string) *policy.Policy {
+	p, err := policy.Load(file)
+	var problems policy.Problems
+	switch {
+	case errors.As(err, &problems):
+		for _, pr := range problems {
+			r.problem("JIT_POLICY_FILE " + pr)
+		}
+		return nil
+	case err != nil:
+		r.problem(fmt.Sprintf("JIT_POLICY_FILE: %v", err))
+		return nil
+	}
+	return p
 }
 
 // list splits a comma-separated setting, dropping blanks.

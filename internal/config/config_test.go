@@ -208,3 +208,34 @@ func withTemporal(m map[string]string) map[string]string {
 	m["TEMPORAL_ADDRESS"] = "temporal:7233"
 	return m
 }
+
+func TestPolicyProblemsJoinTheList(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "policy.yaml")
+	if err := os.WriteFile(file, []byte("defaults:\n  remind_after: soon\n  colour: red\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := validDev()
+	m["JIT_POLICY_FILE"] = file
+	m["SLACK_CHANNEL"] = "general"
+	_, err := Load(RoleDev, env(m))
+	var p Problems
+	if !errors.As(err, &p) || len(p) != 3 {
+		t.Fatalf("want 3 problems (channel + 2 in the policy), got %v", err)
+	}
+	for _, want := range []string{"policy.yaml:2: defaults.remind_after", "policy.yaml:3: defaults.colour: unknown key", "SLACK_CHANNEL must be a channel ID"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in %v", want, err)
+		}
+	}
+	m["JIT_POLICY_FILE"] = filepath.Join(dir, "missing.yaml")
+	m["SLACK_CHANNEL"] = "C0DBACCESS"
+	if _, err := Load(RoleDev, env(m)); err == nil || !strings.Contains(err.Error(), "JIT_POLICY_FILE: read policy") {
+		t.Errorf("missing file: %v", err)
+	}
+	delete(m, "JIT_POLICY_FILE")
+	c, err := Load(RoleDev, env(m))
+	if err != nil || c.Policy == nil || c.Policy.Source != "built-in" {
+		t.Errorf("no file: %v, %+v", err, c.Policy)
+	}
+}

@@ -132,6 +132,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		_ = srv.Stop()
 		return nil, err
 	}
+	logger.stopping.Store(false)
 	if opts.UIPort > 0 {
 		s.ui = startUI(opts.Host, opts.UIPort, address, opts.Namespace, opts.Logger)
 	}

@@ -19,13 +19,14 @@ func (discardLogger) Warn(string, ...any)  {}
 func (discardLogger) Error(string, ...any) {}
 
 // serverLogger sends the embedded server's logs to slog at or above a level,
-// and drops them once the server is stopping: shutting down an in-process
-// cluster logs a burst of "not enough hosts" errors that mean nothing to a
-// jitflow user pressing Ctrl-C.
+// and drops them while the server starts and once it is stopping: bringing
+// an in-process cluster up or down logs bursts of "not healthy yet" / "not
+// enough hosts" errors that mean nothing to a jitflow user. A start that
+// really fails returns its error from Start.
 type serverLogger struct {
 	out      *slog.Logger
 	level    slog.Level
-	stopping *atomic.Bool
+	stopping *atomic.Bool // quiet: starting or stopping
 	tags     []tag.Tag
 }
 
@@ -36,7 +37,9 @@ func newServerLogger(out *slog.Logger, level string) *serverLogger {
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		l = slog.LevelError
 	}
-	return &serverLogger{out: out.With("component", "temporal-server"), level: l, stopping: new(atomic.Bool)}
+	quiet := new(atomic.Bool)
+	quiet.Store(true) // until Start has seen the frontend answer
+	return &serverLogger{out: out.With("component", "temporal-server"), level: l, stopping: quiet}
 }
 
 func (s *serverLogger) log(level slog.Level, msg string, tags []tag.Tag) {

@@ -23,3 +23,14 @@ func ThreadReply(c Card) string {
 	}
 	return Truncate(text, maxText)
 }
+
+// RefusedReply is the audit line in the card's thread for a click that was
+// refused, so refused attempts are as visible as accepted ones.
+func RefusedReply(by Person, action string, step, totalSteps int, reason string) string {
+	verb := "approve"
+	if action == ActionDeny {
+		verb = "deny"
+	}
+	return Truncate(fmt.Sprintf("🚫 %s tried to %s step %s: refused. %s",
+		by.Mention(), verb, stepOf(step, totalSteps), EscapeTruncate(reason, maxFailure)), maxText)
+}

@@ -1,0 +1,61 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/jitflow/jitflow/internal/slackui"
+)
+
+// TestSearchAttributesFollowTheRequest checks through visibility, as an
+// auditor's UI query would, that the Jit* attributes are set at each
+// transition.
+func TestSearchAttributesFollowTheRequest(t *testing.T) {
+	file := writePolicy(t, "environments:\n  prod: {match: [\"prod-*\"]}\n")
+	h := newHarness(t, withEnv("JIT_POLICY_FILE", file))
+	c, err := client.Dial(client.Options{HostPort: h.info.TemporalAddress, Logger: quietSDKLogger{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	count := func(query string) int {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		resp, err := c.WorkflowService().ListWorkflowExecutions(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: "default", Query: query})
+		if err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		return len(resp.Executions)
+	}
+	// Visibility is rate-limited per namespace: ask every 250 ms, not in a tight loop.
+	expect := func(query string) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); count(query) != 1; time.Sleep(250 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", query)
+			}
+		}
+	}
+
+	n := h.addIssue("roles/projectOwner", "roles/workspaceDBA")
+	id := fmt.Sprintf("jit/%s/%d", project, n)
+	h.webhook(n)
+	card := h.waitCard(1)
+	expect(fmt.Sprintf(`WorkflowId=%q AND JitStatus="pending" AND JitRequester="dev@example.com" AND JitProject=%q AND JitIssue="%s/%d"`, id, project, project, n))
+	expect(fmt.Sprintf(`WorkflowId=%q AND JitRole="roles/sqlEditorUser" AND JitDatabases="hr_prod" AND JitEnvironment="prod"`, id))
+
+	h.click(bob, card, slackui.ActionApprove)
+	h.waitFor("step 2 on the card", func() bool { return strings.Contains(cardText(t, h.card(card.TS)), "2 of 2") })
+	expect(fmt.Sprintf(`WorkflowId=%q AND JitStatus="pending"`, id)) // still pending: one step to go
+	h.click(alice, h.card(card.TS), slackui.ActionApprove)
+	expect(fmt.Sprintf(`WorkflowId=%q AND JitStatus="approved" AND JitApprover="alice@example.com" AND JitDecidedAt > "2020-01-01T00:00:00Z"`, id))
+	if got := count(`JitStatus="pending"`); got != 0 {
+		t.Errorf("%d requests still pending", got)
+	}
+}

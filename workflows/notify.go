@@ -1,0 +1,130 @@
+package workflows
+
+import (
+	"fmt"
+	"strings"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/jitflow/jitflow/activities"
+	"github.com/jitflow/jitflow/internal/metrics"
+	"github.com/jitflow/jitflow/internal/slackui"
+)
+
+// publish edits the card in place and adds the transition to its thread, so
+// the thread reads as the request's audit trail.
+func (r *request) publish(ctx workflow.Context) {
+	r.updateCard(ctx)
+	r.threadReply(ctx, slackui.ThreadReply(r.card))
+	r.setDetails(ctx)
+}
+
+// updateCard edits the card. Slack failures are logged, not fatal: the
+// decision itself is already in Bytebase and in this workflow's history.
+func (r *request) updateCard(ctx workflow.Context) {
+	if r.posted == nil {
+		return
+	}
+	in := activities.UpdateCardInput{Ref: *r.posted, Card: r.card}
+	if err := workflow.ExecuteActivity(slackCtx(ctx, "Update the card: "+r.cardStateLabel()), a.UpdateCard, in).Get(ctx, nil); err != nil {
+		r.logger.Error("Updating the card failed", "error", err)
+	}
+}
+
+func (r *request) cardStateLabel() string {
+	switch {
+	case r.card.State != slackui.StatePending:
+		return string(r.card.State)
+	case !r.card.EscalatedAt.IsZero():
+		return "escalated"
+	case !r.card.RemindedAt.IsZero():
+		return "reminded"
+	default:
+		return fmt.Sprintf("pending step %d of %d", r.card.Step, r.card.TotalSteps)
+	}
+}
+
+func (r *request) threadReply(ctx workflow.Context, text string) {
+	if r.posted == nil {
+		return
+	}
+	in := activities.ThreadReplyInput{Ref: *r.posted, Text: text}
+	if err := workflow.ExecuteActivity(slackCtx(ctx, "Thread reply"), a.PostThreadReply, in).Get(ctx, nil); err != nil {
+		r.logger.Error("Posting the thread reply failed", "error", err)
+	}
+}
+
+// notify answers a clicker privately; best effort, logged on failure.
+func (r *request) notify(ctx workflow.Context, c Click, text string) {
+	if c.Channel == "" {
+		return
+	}
+	in := activities.NotifyInput{Channel: c.Channel, UserID: c.UserID, Text: text}
+	if err := workflow.ExecuteActivity(slackCtx(ctx, "Tell the clicker"), a.NotifyUser, in).Get(ctx, nil); err != nil {
+		r.logger.Warn("Telling the clicker failed", "user", c.UserID, "error", err)
+	}
+}
+
+// dmRequester tells the requester where their request stands; skipped (by
+// the activity) when they have no Slack account.
+func (r *request) dmRequester(ctx workflow.Context, text string) {
+	in := activities.DMInput{Email: r.issue.Requester, Text: text}
+	if err := workflow.ExecuteActivity(slackCtx(ctx, "Tell the requester"), a.DM, in).Get(ctx, nil); err != nil {
+		r.logger.Warn("Messaging the requester failed", "error", err)
+	}
+}
+
+// stepApprovers are the people who can approve the pending step, for
+// mentions; empty when they can't be found (the request goes on).
+func (r *request) stepApprovers(ctx workflow.Context) []slackui.Person {
+	var people []slackui.Person
+	if err := workflow.ExecuteActivity(bytebaseCtx(ctx, "Find who can approve step "+fmt.Sprint(r.card.Step)), a.StepApprovers, r.issue).Get(ctx, &people); err != nil {
+		r.logger.Warn("Finding the step's approvers failed", "error", err)
+	}
+	return people
+}
+
+// setDetails keeps the Temporal UI's "current details" saying what the
+// request waits for and what happens next.
+func (r *request) setDetails(ctx workflow.Context) {
+	var b strings.Builder
+	// The static summary is set at start, before the issue is read; this
+	// line says what the request is.
+	fmt.Fprintf(&b, "%s → %s on %s.\n", r.card.Requester, r.card.Role, strings.Join(r.card.Databases, ", "))
+	switch r.card.State {
+	case slackui.StatePending:
+		fmt.Fprintf(&b, "Waiting for step %d of %d (%s) since %s.", r.card.Step, r.card.TotalSteps, r.card.StepRole, r.card.StepSince.UTC().Format("2006-01-02 15:04 MST"))
+		t := r.timers
+		for _, next := range []struct {
+			at   string
+			what string
+			ok   bool
+		}{
+			{t.RemindAt.UTC().Format("15:04 MST"), "reminder", !t.RemindAt.IsZero()},
+			{t.EscalateAt.UTC().Format("15:04 MST"), "escalation", !t.EscalateAt.IsZero()},
+			{t.ExpireAt.UTC().Format("2006-01-02 15:04 MST"), "automatic denial", !t.ExpireAt.IsZero()},
+		} {
+			if next.ok {
+				fmt.Fprintf(&b, " Next: %s at %s.", next.what, next.at)
+				break
+			}
+		}
+	default:
+		fmt.Fprintf(&b, "Closed: %s.", r.cardStateLabel())
+		if d := r.card.Decider; d != nil && d.Email != "" {
+			fmt.Fprintf(&b, " By %s.", d.Email)
+		}
+	}
+	workflow.SetCurrentDetails(ctx, b.String())
+}
+
+func (r *request) finish(ctx workflow.Context, s Status, decider slackui.Person) {
+	r.result = Result{Status: s, Decider: decider, Note: r.note}
+	r.setStatus(ctx, s)
+	r.upsertDecision(ctx, decider)
+	if r.posted != nil {
+		// From the request in Bytebase to its outcome (replay-safe handler).
+		metrics.RecordDecision(workflow.GetMetricsHandler(ctx), string(s), r.card.RequestedAt, workflow.Now(ctx))
+	}
+	r.setDetails(ctx)
+}
