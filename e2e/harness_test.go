@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,6 +38,7 @@ var (
 	alice = slackfake.User{ID: "UALICE", Name: "alice", RealName: "Alice DBA", Email: "alice@example.com"}
 	bob   = slackfake.User{ID: "UBOB", Name: "bob", RealName: "Bob Owner", Email: "bob@example.com"}
 	dev   = slackfake.User{ID: "UDEV", Name: "dev", RealName: "Dev User", Email: "dev@example.com"}
+	eve   = slackfake.User{ID: "UEVE", Name: "eve", RealName: "Eve Intruder", Email: "eve@example.com"}
 )
 
 // harness is one running jitflow with its fakes.
@@ -46,10 +48,11 @@ type harness struct {
 	slack    *slackfake.Server
 	info     app.DevInfo
 	stop     func()
-	logs     *bytes.Buffer
+	logs     *syncBuffer
 	env      map[string]string
 	extraEnv [][2]string
 	stateDD  string
+	uiPort   int
 }
 
 type harnessOption func(*harness)
@@ -62,9 +65,21 @@ func withEnv(key, value string) harnessOption {
 // withStateDir runs on a SQLite file instead of in memory.
 func withStateDir(dir string) harnessOption { return func(h *harness) { h.stateDD = dir } }
 
+// withUI also serves the Temporal Web UI (on a free port; see h.info.UIURL).
+func withUI() harnessOption {
+	return func(h *harness) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		h.uiPort = l.Addr().(*net.TCPAddr).Port
+		_ = l.Close()
+	}
+}
+
 func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	t.Helper()
-	h := &harness{t: t, logs: &bytes.Buffer{}}
+	h := &harness{t: t, logs: &syncBuffer{}}
 	for _, o := range opts {
 		o(h)
 	}
@@ -72,9 +87,18 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	t.Cleanup(h.bb.Close)
 	h.slack = slackfake.New(slackfake.Options{BotToken: botToken})
 	t.Cleanup(h.slack.Close)
-	for _, u := range []slackfake.User{alice, bob, dev} {
+	for _, u := range []slackfake.User{alice, bob, dev, eve} {
 		h.slack.AddUser(u)
 	}
+	// Who may approve, as Bytebase sees it: bob owns the project, alice is a
+	// DBA through a group; eve holds nothing.
+	if err := h.bb.SetIAMPolicy(project, `{"bindings":[{"role":"roles/projectOwner","members":["user:bob@example.com","serviceAccount:`+serviceAccount+`"]}]}`); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.bb.SetIAMPolicy("", `{"bindings":[{"role":"roles/workspaceDBA","members":["group:dbas@example.com","serviceAccount:`+serviceAccount+`"]}]}`); err != nil {
+		t.Fatal(err)
+	}
+	h.bb.SetGroup("dbas@example.com", alice.Email)
 	h.env = map[string]string{
 		"BB_HOST":              h.bb.URL(),
 		"BB_SERVICE_ACCOUNT":   serviceAccount,
@@ -103,13 +127,17 @@ func (h *harness) start() {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	logger := slog.New(slog.NewTextHandler(io.MultiWriter(h.logs, testWriter{h.t}), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// Everything goes to h.logs (scanned for secrets); warnings also to the test log.
+	logger := slog.New(slog.NewMultiHandler(
+		slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}),
+		slog.NewTextHandler(testWriter{h.t}, &slog.HandlerOptions{Level: slog.LevelWarn}),
+	))
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan app.DevInfo, 1)
 	done := make(chan error, 1)
 	go func() {
 		done <- app.RunDev(ctx, cfg, app.DevOptions{
-			StateDir: h.stateDD, Listener: l, OnReady: func(i app.DevInfo) { ready <- i },
+			StateDir: h.stateDD, UIPort: h.uiPort, Listener: l, OnReady: func(i app.DevInfo) { ready <- i },
 		}, logger)
 	}()
 	select {
@@ -282,6 +310,32 @@ func (h *harness) ephemerals(u slackfake.User) []string {
 	return out
 }
 
+// cardPosts counts chat.postMessage calls that posted a top-level message to
+// the card channel (not thread replies, not DMs).
+func (h *harness) cardPosts() int {
+	n := 0
+	for _, c := range h.slack.Calls() {
+		if c.Method == "chat.postMessage" && c.Params["channel"] == channel && c.Params["thread_ts"] == "" {
+			n++
+		}
+	}
+	return n
+}
+
+// submitDeny submits the i-th opened deny dialog as user, with a reason.
+func (h *harness) submitDeny(user slackfake.User, i int, reason string) (int, string) {
+	h.t.Helper()
+	var view struct {
+		PrivateMetadata string `json:"private_metadata"`
+	}
+	if err := json.Unmarshal(h.slack.Views()[i], &view); err != nil {
+		h.t.Fatal(err)
+	}
+	payload := slackfake.ViewSubmissionPayload(user.ID, fmt.Sprintf("V0DENY%d", i), slackui.DenyModalCallbackID, view.PrivateMetadata,
+		map[string]map[string]string{slackui.DenyReasonBlockID: {slackui.DenyReasonActionID: reason}})
+	return h.send(payload, signingSecret)
+}
+
 // cardText is all the text of a card's blocks, one text object per line.
 func cardText(t testing.TB, m slackfake.Message) string {
 	t.Helper()
@@ -326,4 +380,22 @@ func secretsIn(s string) []string {
 		}
 	}
 	return found
+}
+
+// syncBuffer is a log sink safe for the many goroutines of a running jitflow.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // GetIssue reads an issue, bypassing Bytebase's cache.
@@ -167,4 +168,27 @@ func (c *Client) WorkspaceIAMPolicy(ctx context.Context) (IAMPolicy, error) {
 		return IAMPolicy{}, fmt.Errorf("get workspace IAM policy: %w", err)
 	}
 	return p, nil
+}
+
+// GroupMembers returns the member emails of a Bytebase user group
+// (GET /v1/groups/{email}; members are "users/<email>").
+func (c *Client) GroupMembers(ctx context.Context, group string) ([]string, error) {
+	if group == "" || strings.ContainsAny(group, "/?#") {
+		return nil, fmt.Errorf("get group %q: invalid group email", group)
+	}
+	var g struct {
+		Members []struct {
+			Member string `json:"member"`
+		} `json:"members"`
+	}
+	if err := c.call(ctx, http.MethodGet, "/v1/groups/"+url.PathEscape(group), nil, nil, &g); err != nil {
+		return nil, fmt.Errorf("get group %s: %w", group, err)
+	}
+	members := make([]string, 0, len(g.Members))
+	for _, m := range g.Members {
+		if email, ok := strings.CutPrefix(m.Member, "users/"); ok {
+			members = append(members, strings.ToLower(email))
+		}
+	}
+	return members, nil
 }
