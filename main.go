@@ -3,6 +3,9 @@
 //	jitflow dev       everything in one process, Temporal embedded
 //	jitflow worker    the Temporal worker (production)
 //	jitflow gateway   the HTTP endpoints (production)
+//	jitflow setup     register jitflow's search attributes on the namespace
+//	jitflow requests  list requests from Temporal visibility
+//	jitflow probe URL health check for images without a shell
 //	jitflow version
 package main
 
@@ -14,10 +17,12 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"go.temporal.io/sdk/client"
 
@@ -41,6 +46,10 @@ Usage:
   jitflow dev [--state-dir DIR] [--temporal-port N] [--ui-port N]
   jitflow worker
   jitflow gateway
+  jitflow setup
+  jitflow requests [--status pending] [--requester EMAIL] [--approver EMAIL] [--project P] [--limit N]
+  jitflow probe URL
+  jitflow policy check FILE [--project P] [--database instances/I/databases/D]...
   jitflow version
 
 Settings come from the environment, .env.local and .env (see env-template.local).
@@ -65,17 +74,30 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "dev":
 		return runDev(ctx, args[1:], stdout, stderr)
 	case "worker":
-		return runProcess(ctx, config.RoleWorker, args[1:], stderr, func(cfg config.Config, c client.Client, logger *slog.Logger) error {
-			return app.RunWorker(ctx, c, cfg, logger)
+		return runProcess(ctx, config.RoleWorker, args[1:], stderr, func(cfg config.Config, c client.Client, logger *slog.Logger, ops *app.Ops) error {
+			return app.RunWorkerProcess(ctx, c, cfg, logger, ops)
 		})
 	case "gateway":
-		return runProcess(ctx, config.RoleGateway, args[1:], stderr, func(cfg config.Config, c client.Client, logger *slog.Logger) error {
+		return runProcess(ctx, config.RoleGateway, args[1:], stderr, func(cfg config.Config, c client.Client, logger *slog.Logger, ops *app.Ops) error {
 			l, err := net.Listen("tcp", cfg.HTTPAddr)
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 			}
-			return app.RunGateway(ctx, l, c, cfg, logger)
+			return app.RunGateway(ctx, l, c, cfg, logger, ops)
 		})
+	case "setup":
+		if !parseFlags(flag.NewFlagSet("setup", flag.ContinueOnError), args[1:], stderr) {
+			return exitUsage
+		}
+		return runClient(ctx, stderr, func(cfg config.Config, c client.Client) error {
+			return app.Setup(ctx, c, cfg.TemporalNamespace, stdout)
+		})
+	case "requests":
+		return runRequests(ctx, args[1:], stdout, stderr)
+	case "probe":
+		return runProbe(ctx, args[1:], stderr)
+	case "policy":
+		return runPolicy(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -91,11 +113,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	stateDir := fs.String("state-dir", ".jitflow", "directory for the embedded Temporal database and the webhook token")
 	temporalPort := fs.Int("temporal-port", 7233, "port of the embedded Temporal frontend (gRPC)")
 	uiPort := fs.Int("ui-port", 8233, "port of the Temporal Web UI")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "jitflow dev: unexpected arguments %q\n", fs.Args())
+	if !parseFlags(fs, args, stderr) {
 		return exitUsage
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -109,10 +127,70 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitFor(err, logger)
 }
 
-// runProcess runs a production process (worker or gateway): JSON logs, and a
-// Temporal client dialled from TEMPORAL_ADDRESS.
+func runRequests(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("requests", flag.ContinueOnError)
+	var f app.RequestFilter
+	fs.StringVar(&f.Status, "status", "", "only requests in this state: pending, approved, denied, expired, decided_in_bytebase, failed")
+	fs.StringVar(&f.Requester, "requester", "", "only requests by this email")
+	fs.StringVar(&f.Approver, "approver", "", "only requests decided by this email")
+	fs.StringVar(&f.Project, "project", "", "only requests in this Bytebase project")
+	fs.IntVar(&f.Limit, "limit", 50, "print at most N requests, newest first")
+	if !parseFlags(fs, args, stderr) {
+		return exitUsage
+	}
+	if _, err := f.Query(); err != nil {
+		fmt.Fprintf(stderr, "jitflow requests: %v\n", err)
+		return exitUsage
+	}
+	return runClient(ctx, stderr, func(_ config.Config, c client.Client) error {
+		return app.ListRequests(ctx, c, f, stdout)
+	})
+}
+
+// runProbe GETs a URL and exits 0 on a 2xx answer: the container health
+// check, since the distroless image has no shell and no curl.
+func runProbe(ctx context.Context, args []string, stderr io.Writer) int {
+	if len(args) != 1 {
+		fmt.Fprintln(stderr, "usage: jitflow probe URL")
+		return exitUsage
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, args[0], nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "jitflow probe: %v\n", err)
+		return exitUsage
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintf(stderr, "jitflow probe: %v\n", err)
+		return exitFailure
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		fmt.Fprintf(stderr, "jitflow probe: %s answered %s\n", args[0], resp.Status)
+		return exitFailure
+	}
+	return 0
+}
+
+// parseFlags parses a command's flags; no positional arguments are allowed.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) bool {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "jitflow %s: unexpected arguments %q\n", fs.Name(), fs.Args())
+		return false
+	}
+	return true
+}
+
+// runProcess runs a production process (worker or gateway): JSON logs,
+// metrics and readiness, and a Temporal client dialled from TEMPORAL_ADDRESS.
 func runProcess(ctx context.Context, role config.Role, args []string, stderr io.Writer,
-	body func(config.Config, client.Client, *slog.Logger) error) int {
+	body func(config.Config, client.Client, *slog.Logger, *app.Ops) error) int {
 	if len(args) > 0 {
 		fmt.Fprintf(stderr, "jitflow: unexpected arguments %q\n", args)
 		return exitUsage
@@ -122,12 +200,34 @@ func runProcess(ctx context.Context, role config.Role, args []string, stderr io.
 		return code
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
-	c, err := app.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger)
+	ops, err := app.NewOps(logger)
+	if err != nil {
+		return exitFor(err, logger)
+	}
+	defer ops.Close()
+	c, err := app.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger, ops.Temporal)
 	if err != nil {
 		return exitFor(err, logger)
 	}
 	defer c.Close()
-	return exitFor(body(cfg, c, logger), logger)
+	ops.Watch(cfg, c)
+	return exitFor(body(cfg, c, logger, ops), logger)
+}
+
+// runClient runs a terminal command against TEMPORAL_ADDRESS. Connecting
+// changes nothing on the server; only `setup` does, deliberately.
+func runClient(ctx context.Context, stderr io.Writer, body func(config.Config, client.Client) error) int {
+	cfg, code := loadConfig(config.RoleClient, stderr)
+	if code != 0 {
+		return code
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	c, err := app.Connect(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger, nil)
+	if err != nil {
+		return exitFor(err, logger)
+	}
+	defer c.Close()
+	return exitFor(body(cfg, c), logger)
 }
 
 // loadConfig reads .env.local/.env and validates; every problem is printed

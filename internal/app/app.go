@@ -21,19 +21,30 @@ import (
 )
 
 // Dial connects to Temporal and makes sure the namespace has jitflow's search
-// attributes (registering them is idempotent).
-func Dial(ctx context.Context, address, namespace string, logger *slog.Logger) (client.Client, error) {
-	c, err := client.DialContext(ctx, client.Options{
-		HostPort:  address,
-		Namespace: namespace,
-		Logger:    tlog.NewStructuredLogger(logger.With("component", "temporal-sdk")),
-	})
+// attributes (registering them is idempotent). mh receives the SDK's metrics
+// (nil: none).
+func Dial(ctx context.Context, address, namespace string, logger *slog.Logger, mh client.MetricsHandler) (client.Client, error) {
+	c, err := Connect(ctx, address, namespace, logger, mh)
 	if err != nil {
-		return nil, fmt.Errorf("connect to Temporal at %s: %w", address, err)
+		return nil, err
 	}
 	if err := devserver.EnsureSearchAttributes(ctx, c, namespace, workflows.SearchAttributes()); err != nil {
 		c.Close()
-		return nil, fmt.Errorf("namespace %s: %w", namespace, err)
+		return nil, fmt.Errorf("namespace %s: %w (where jitflow may not change the namespace, an operator runs `jitflow setup` once)", namespace, err)
+	}
+	return c, nil
+}
+
+// Connect connects to Temporal and changes nothing on the server.
+func Connect(ctx context.Context, address, namespace string, logger *slog.Logger, mh client.MetricsHandler) (client.Client, error) {
+	c, err := client.DialContext(ctx, client.Options{
+		HostPort:       address,
+		Namespace:      namespace,
+		Logger:         tlog.NewStructuredLogger(logger.With("component", "temporal-sdk")),
+		MetricsHandler: mh,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s: %w", address, err)
 	}
 	return c, nil
 }
@@ -45,13 +56,18 @@ func RunWorker(ctx context.Context, c client.Client, cfg config.Config, logger *
 		return fmt.Errorf("start worker: %w", err)
 	}
 	logger.Info("worker started", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace)
+	if err := worker.StartPoller(ctx, c, cfg, logger); err != nil {
+		w.Stop()
+		return err
+	}
 	<-ctx.Done()
 	w.Stop()
 	return nil
 }
 
-// RunGateway serves the HTTP endpoints on l until ctx is done.
-func RunGateway(ctx context.Context, l net.Listener, c client.Client, cfg config.Config, logger *slog.Logger) error {
+// RunGateway serves the HTTP endpoints, /metrics and /readyz from ops, on l
+// until ctx is done.
+func RunGateway(ctx context.Context, l net.Listener, c client.Client, cfg config.Config, logger *slog.Logger, ops *Ops) error {
 	h := gateway.New(gateway.Config{
 		Temporal:      c,
 		TaskQueue:     cfg.TaskQueue,
@@ -59,6 +75,8 @@ func RunGateway(ctx context.Context, l net.Listener, c client.Client, cfg config
 		WebhookToken:  cfg.WebhookToken.Reveal(),
 		Notifier:      worker.NewSlack(cfg),
 		Logger:        logger,
+		Metrics:       ops.Metrics,
+		Readiness:     ops.Readiness,
 	})
 	logger.Info("gateway listening", "addr", l.Addr().String())
 	err := gateway.Serve(ctx, l, h)

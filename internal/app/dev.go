@@ -80,11 +80,18 @@ func RunDev(ctx context.Context, cfg config.Config, opts DevOptions, logger *slo
 	}
 	info.TemporalAddress = address
 
-	c, err := Dial(ctx, address, cfg.TemporalNamespace, logger)
+	// Worker and gateway share the process, so they share one /metrics.
+	ops, err := NewOps(logger)
+	if err != nil {
+		return err
+	}
+	defer ops.Close()
+	c, err := Dial(ctx, address, cfg.TemporalNamespace, logger, ops.Temporal)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	ops.Watch(cfg, c)
 
 	l := opts.Listener
 	if l == nil {
@@ -98,7 +105,7 @@ func RunDev(ctx context.Context, cfg config.Config, opts DevOptions, logger *slo
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return RunWorker(gctx, c, cfg, logger) })
-	g.Go(func() error { return RunGateway(gctx, l, c, cfg, logger) })
+	g.Go(func() error { return RunGateway(gctx, l, c, cfg, logger, ops) })
 	printBanner(opts.Out, info)
 	if opts.OnReady != nil {
 		opts.OnReady(info)
@@ -113,7 +120,7 @@ func printBanner(w io.Writer, in DevInfo) {
 	}
 	fmt.Fprintf(w, `
 jitflow dev is running.
-  Gateway           %s
+  Gateway           %s  (also /metrics, /healthz, /readyz)
   Temporal          %s
   Temporal Web UI   %s
 
