@@ -24,7 +24,8 @@ type IssueSearch interface {
 // it to Temporal (worker.NewRequestStarter): this package cannot import
 // workflows, which imports it.
 type RequestStarter interface {
-	StartOrJoin(ctx context.Context, ref bytebase.IssueRef, pendingStep int) error
+	// summary is the request in words, for the workflow's static summary.
+	StartOrJoin(ctx context.Context, ref bytebase.IssueRef, pendingStep int, summary string) error
 }
 
 const (
@@ -199,7 +200,7 @@ func (a *Activities) hint(ctx context.Context, is bytebase.Issue, res *PollResul
 		res.Unchanged++
 		return nil
 	}
-	if err := a.Requests.StartOrJoin(ctx, is.Ref, h.step); err != nil {
+	if err := a.Requests.StartOrJoin(ctx, is.Ref, h.step, is.Summary()); err != nil {
 		return fmt.Errorf("start or join the request of %s: %w", is.Ref, err)
 	}
 	res.Signalled++

@@ -31,17 +31,18 @@ type starts struct {
 }
 
 type startCall struct {
-	Ref  bytebase.IssueRef
-	Step int
+	Ref     bytebase.IssueRef
+	Step    int
+	Summary string
 }
 
-func (s *starts) StartOrJoin(_ context.Context, ref bytebase.IssueRef, step int) error {
+func (s *starts) StartOrJoin(_ context.Context, ref bytebase.IssueRef, step int, summary string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fails != nil {
 		return s.fails
 	}
-	s.got = append(s.got, startCall{ref, step})
+	s.got = append(s.got, startCall{ref, step, summary})
 	return nil
 }
 
@@ -113,6 +114,9 @@ func TestPollSearchesEveryPageWithTheDocumentedBody(t *testing.T) {
 	for _, c := range got {
 		if c.Step != 1 {
 			t.Errorf("%s hinted with step %d, want 1", c.Ref, c.Step)
+		}
+		if !strings.HasPrefix(c.Summary, "dev@example.com → ") {
+			t.Errorf("%s started with summary %q, want the request in words", c.Ref, c.Summary)
 		}
 	}
 

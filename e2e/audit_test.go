@@ -55,6 +55,22 @@ func TestSearchAttributesFollowTheRequest(t *testing.T) {
 	expect(fmt.Sprintf(`WorkflowId=%q AND JitStatus="pending"`, id)) // still pending: one step to go
 	h.click(alice, h.card(card.TS), slackui.ActionApprove)
 	expect(fmt.Sprintf(`WorkflowId=%q AND JitStatus="approved" AND JitApprover="alice@example.com" AND JitDecidedAt > "2020-01-01T00:00:00Z"`, id))
+
+	// A denial and a decision made in Bytebase are recorded the same way.
+	denied := h.addIssue("roles/workspaceDBA")
+	h.webhook(denied)
+	h.click(alice, h.waitCard(2), slackui.ActionDeny)
+	h.waitFor("deny dialog", func() bool { return len(h.slack.Views()) == 1 })
+	h.submitDeny(alice, 0, "not now")
+	expect(fmt.Sprintf(`WorkflowId="jit/%s/%d" AND JitStatus="denied" AND JitApprover="alice@example.com"`, project, denied))
+	elsewhere := h.addIssue("roles/workspaceDBA")
+	h.webhook(elsewhere)
+	h.waitCard(3)
+	if err := h.bb.ApproveAs(project, elsewhere, "dba@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	h.webhook(elsewhere) // a hint: re-read now
+	expect(fmt.Sprintf(`WorkflowId="jit/%s/%d" AND JitStatus="decided_in_bytebase" AND JitApprover="dba@example.com"`, project, elsewhere))
 	if got := count(`JitStatus="pending"`); got != 0 {
 		t.Errorf("%d requests still pending", got)
 	}

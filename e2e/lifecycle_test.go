@@ -117,3 +117,25 @@ func TestNotifyOnlyCardHasNoButtons(t *testing.T) {
 	}
 	h.waitFor("card closed", func() bool { return strings.Contains(cardText(t, h.card(c.TS)), "Rejected in Bytebase") })
 }
+
+func TestTimersSurviveARestart(t *testing.T) {
+	file := writePolicy(t, "defaults: {remind_after: 0s, escalate_after: 0s, expire_after: 5s}\n")
+	h := newHarness(t, withStateDir(t.TempDir()), withEnv("JIT_POLICY_FILE", file))
+	n := h.addIssue("roles/workspaceDBA")
+	h.webhook(n)
+	c := h.waitCard(1)
+	posted := time.Now()
+
+	h.stop() // jitflow is down when the expiry is due
+	time.Sleep(2 * time.Second)
+	h.start()
+
+	h.waitFor("expiry after the restart", func() bool { return !hasButtons(t, h.card(c.TS)) })
+	t.Logf("expired %.1fs after the card was posted (expire_after 5s, down for 2s)", time.Since(posted).Seconds())
+	if st := h.issueState(n); st.ApprovalStatus != "REJECTED" {
+		t.Errorf("approval = %s, want REJECTED", st.ApprovalStatus)
+	}
+	if got := len(h.bb.CallsTo(":reject")); got != 1 {
+		t.Errorf("reject called %d times, want 1", got)
+	}
+}

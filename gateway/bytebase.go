@@ -37,7 +37,7 @@ func (g *gateway) bytebaseWebhook(c echo.Context) error {
 	log := g.log.With("issue", ev.Issue.String(), "workflow_id", id, "event", ev.Name)
 	if ev.ApprovalNeeded {
 		_, err = g.cfg.Temporal.SignalWithStartWorkflow(ctx, id, workflows.SignalHint, hint,
-			workflows.StartOptions(ev.Issue, g.cfg.TaskQueue), workflows.ApprovalWorkflowName,
+			workflows.StartOptions(ev.Issue, g.cfg.TaskQueue, ""), workflows.ApprovalWorkflowName,
 			workflows.ApprovalInput{Issue: ev.Issue})
 		if err != nil {
 			log.Error("starting the approval workflow failed", "error", err)

@@ -23,10 +23,10 @@ type requestStarter struct {
 	taskQueue string
 }
 
-func (s requestStarter) StartOrJoin(ctx context.Context, ref bytebase.IssueRef, pendingStep int) error {
+func (s requestStarter) StartOrJoin(ctx context.Context, ref bytebase.IssueRef, pendingStep int, summary string) error {
 	hint := workflows.Hint{Event: workflows.HintPoll, PendingStep: pendingStep}
 	_, err := s.c.SignalWithStartWorkflow(ctx, workflows.WorkflowID(ref), workflows.SignalHint, hint,
-		workflows.StartOptions(ref, s.taskQueue), workflows.ApprovalWorkflowName, workflows.ApprovalInput{Issue: ref})
+		workflows.StartOptions(ref, s.taskQueue, summary), workflows.ApprovalWorkflowName, workflows.ApprovalInput{Issue: ref})
 	if err != nil {
 		return fmt.Errorf("signal-with-start %s: %w", workflows.WorkflowID(ref), err)
 	}

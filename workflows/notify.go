@@ -88,9 +88,9 @@ func (r *request) stepApprovers(ctx workflow.Context) []slackui.Person {
 // request waits for and what happens next.
 func (r *request) setDetails(ctx workflow.Context) {
 	var b strings.Builder
-	// The static summary is set at start, before the issue is read; this
-	// line says what the request is.
-	fmt.Fprintf(&b, "%s → %s on %s.\n", r.card.Requester, r.card.Role, strings.Join(r.card.Databases, ", "))
+	// The static summary may predate reading the issue; this line always
+	// says what the request is.
+	b.WriteString(r.issue.Summary() + ".\n")
 	switch r.card.State {
 	case slackui.StatePending:
 		fmt.Fprintf(&b, "Waiting for step %d of %d (%s) since %s.", r.card.Step, r.card.TotalSteps, r.card.StepRole, r.card.StepSince.UTC().Format("2006-01-02 15:04 MST"))

@@ -75,7 +75,7 @@ func TestSetupRegistersSearchAttributesOnce(t *testing.T) {
 func startRequest(t *testing.T, c client.Client, number int64, status, requester, approver string) string {
 	t.Helper()
 	ref := bytebase.IssueRef{Project: "hr", Number: number}
-	opts := workflows.StartOptions(ref, "no-worker")
+	opts := workflows.StartOptions(ref, "no-worker", "")
 	updates := []temporal.SearchAttributeUpdate{
 		workflows.AttrProject.ValueSet(ref.Project),
 		workflows.AttrIssue.ValueSet(ref.String()),

@@ -267,3 +267,14 @@ func TestIssueJSONRoundTrip(t *testing.T) {
 		t.Errorf("zero expiry serialized: %s (%v)", noGrant, err)
 	}
 }
+
+func TestSummary(t *testing.T) {
+	is := bytebase.Issue{Requester: "dev@example.com", Role: "roles/sqlEditorUser", Databases: []string{"instances/prod/databases/hr_prod", "instances/prod/databases/hr_stage"}}
+	if got, want := is.Summary(), "dev@example.com → SQL Editor User on hr_prod, hr_stage"; got != want {
+		t.Errorf("Summary = %q, want %q", got, want)
+	}
+	is.Databases = nil
+	if got := is.Summary(); got != "dev@example.com → SQL Editor User on all databases" {
+		t.Errorf("Summary without databases = %q", got)
+	}
+}

@@ -30,6 +30,16 @@ func (i Issue) RoleTitle() string {
 	return ""
 }
 
+// Summary is the request in words: "dev@example.com → SQL Editor User on
+// hr_prod, hr_stage".
+func (i Issue) Summary() string {
+	dbs := strings.Join(i.DatabaseNames(), ", ")
+	if dbs == "" {
+		dbs = "all databases"
+	}
+	return i.Requester + " → " + i.RoleTitle() + " on " + dbs
+}
+
 // HumanizeRole turns a role ID ("roles/workspaceDBA", "projectOwner",
 // "custom-role") into words: "Workspace DBA", "Project Owner", "Custom Role".
 func HumanizeRole(role string) string {
