@@ -28,20 +28,21 @@ const (
 // rebuilt by replay (or carried across continue-as-new); the "state" query
 // exposes a copy.
 type request struct {
-	ref    bytebase.IssueRef
-	id     string
-	issue  bytebase.Issue
-	policy activities.RequestPolicy
-	card   slackui.Card
-	posted *activities.CardRef
-	status Status
-	clicks []ClickRecord
-	seen   map[string]bool // click IDs already handled: replays are no-ops
-	note   string
-	result Result
-	timers timers
-	waits  int // loop iterations in this run
-	logger log.Logger
+	ref     bytebase.IssueRef
+	id      string
+	issue   bytebase.Issue
+	policy  activities.RequestPolicy
+	card    slackui.Card
+	posted  *activities.CardRef
+	status  Status
+	clicks  []ClickRecord
+	seen    map[string]bool // click IDs already handled: replays are no-ops
+	note    string
+	result  Result
+	timers  timers
+	updates cardUpdates
+	waits   int // loop iterations in this run
+	logger  log.Logger
 }
 
 // ApprovalWorkflow carries one Bytebase issue from "approval required" to an
@@ -72,6 +73,7 @@ func ApprovalWorkflow(ctx workflow.Context, in ApprovalInput) (Result, error) {
 	}
 	for r.result.Status == "" {
 		if r.shouldContinueAsNew(ctx, clicks, hints) {
+			r.flushCardUpdates(ctx)
 			return Result{}, workflow.NewContinueAsNewError(ctx, ApprovalWorkflowName, ApprovalInput{Issue: r.ref, Carried: r.carry()})
 		}
 		sel := workflow.NewSelector(ctx)
@@ -102,6 +104,7 @@ func ApprovalWorkflow(ctx workflow.Context, in ApprovalInput) (Result, error) {
 		}
 		r.onClick(ctx, c)
 	}
+	r.flushCardUpdates(ctx)
 	return r.result, nil
 }
 

@@ -64,14 +64,16 @@ var (
 type approvalSuite struct {
 	suite.Suite
 	testsuite.WorkflowTestSuite
-	env     *testsuite.TestWorkflowEnvironment
-	policy  activities.RequestPolicy
-	posted  []slackui.Card
-	updates []slackui.Card
-	replies []string
-	notes   []activities.NotifyInput
-	dms     []string
-	decided []activities.DecideInput
+	env    *testsuite.TestWorkflowEnvironment
+	policy activities.RequestPolicy
+	// failUpdates makes the next n UpdateCard attempts fail.
+	failUpdates int
+	posted      []slackui.Card
+	updates     []slackui.Card
+	replies     []string
+	notes       []activities.NotifyInput
+	dms         []string
+	decided     []activities.DecideInput
 }
 
 // quietPolicy handles the request but never reminds, escalates, expires or
@@ -103,7 +105,12 @@ func (s *approvalSuite) SetupTest() {
 		s.posted = append(s.posted, c)
 		return card, nil
 	}).Maybe()
+	s.failUpdates = 0
 	s.env.OnActivity(a.UpdateCard, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.UpdateCardInput) error {
+		if s.failUpdates > 0 { // Slack refusing edits (say, 429s); the activity retries
+			s.failUpdates--
+			return temporal.NewApplicationError("ratelimited", "SlackRateLimited")
+		}
 		s.updates = append(s.updates, in.Card)
 		return nil
 	}).Maybe()

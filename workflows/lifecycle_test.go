@@ -207,3 +207,22 @@ func (s *approvalSuite) TestLongWaitContinuesAsNew() {
 	var can *workflow.ContinueAsNewError
 	s.Require().ErrorAs(err, &can)
 }
+
+func (s *approvalSuite) TestCardEditsCoalesceToTheLatestState() {
+	s.policy.RemindAfter, s.policy.EscalateAfter = time.Minute, time.Minute+time.Second
+	s.env.OnActivity(a.GetIssue, mock.Anything, ref).Return(issue([]string{"roles/workspaceDBA"}, 0), nil)
+	s.env.OnActivity(a.Escalate, mock.Anything, mock.Anything).Return(nil)
+	s.decide(issue([]string{"roles/workspaceDBA"}, 1))
+	// Slack refuses the first edits (say, 429s): the activity retries with
+	// backoff (1 s, 2 s, 4 s) while the request moves on.
+	s.failUpdates = 3
+	s.click(time.Minute+2*time.Second, "a1", Approve, 1, alice.SlackID)
+
+	s.Equal(StatusApproved, s.run().Status)
+	// reminded (sent at once), then escalated and approved arrive while it is
+	// in flight: only the newest of them is sent.
+	s.Require().Len(s.updates, 2)
+	s.False(s.updates[0].RemindedAt.IsZero())
+	s.Equal(slackui.StateApproved, s.updates[1].State)
+	s.False(s.updates[1].EscalatedAt.IsZero(), "the latest card carries every earlier change")
+}

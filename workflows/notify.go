@@ -19,28 +19,22 @@ func (r *request) publish(ctx workflow.Context) {
 	r.setDetails(ctx)
 }
 
-// updateCard edits the card. Slack failures are logged, not fatal: the
-// decision itself is already in Bytebase and in this workflow's history.
-func (r *request) updateCard(ctx workflow.Context) {
-	if r.posted == nil {
-		return
-	}
-	in := activities.UpdateCardInput{Ref: *r.posted, Card: r.card}
-	if err := workflow.ExecuteActivity(slackCtx(ctx, "Update the card: "+r.cardStateLabel()), a.UpdateCard, in).Get(ctx, nil); err != nil {
-		r.logger.Error("Updating the card failed", "error", err)
-	}
-}
+// updateCard edits the card, coalesced (see cardUpdates). Slack failures are
+// logged, not fatal: the decision itself is in Bytebase and in this
+// workflow's history.
+func (r *request) updateCard(ctx workflow.Context) { r.queueCardUpdate(ctx) }
 
-func (r *request) cardStateLabel() string {
+// cardLabel names a card's state for activity summaries.
+func cardLabel(c slackui.Card) string {
 	switch {
-	case r.card.State != slackui.StatePending:
-		return string(r.card.State)
-	case !r.card.EscalatedAt.IsZero():
+	case c.State != slackui.StatePending:
+		return string(c.State)
+	case !c.EscalatedAt.IsZero():
 		return "escalated"
-	case !r.card.RemindedAt.IsZero():
+	case !c.RemindedAt.IsZero():
 		return "reminded"
 	default:
-		return fmt.Sprintf("pending step %d of %d", r.card.Step, r.card.TotalSteps)
+		return fmt.Sprintf("pending step %d of %d", c.Step, c.TotalSteps)
 	}
 }
 
@@ -110,7 +104,7 @@ func (r *request) setDetails(ctx workflow.Context) {
 			}
 		}
 	default:
-		fmt.Fprintf(&b, "Closed: %s.", r.cardStateLabel())
+		fmt.Fprintf(&b, "Closed: %s.", cardLabel(r.card))
 		if d := r.card.Decider; d != nil && d.Email != "" {
 			fmt.Fprintf(&b, " By %s.", d.Email)
 		}
