@@ -155,10 +155,7 @@ func (d *decoder) rules(scope entry, prefix string, isEnv bool, match *[]string)
 		key := join(prefix, e.key)
 		switch e.key {
 		case "channel":
-			if v, ok := d.str(e, key); ok {
-				if !isChannelID(v) {
-					d.problem(e.value, key, fmt.Sprintf("must be a channel ID such as C0123ABCD, got %q", v))
-				}
+			if v, ok := d.channel(e, key); ok {
 				r.Channel = &v
 			}
 		case "remind_after":
@@ -207,6 +204,16 @@ func (d *decoder) str(e entry, key string) (string, bool) {
 	}
 	d.problem(e.value, key, "must be a single value")
 	return "", false
+}
+
+// channel reads a channel ID (a name such as #db-access is a problem: the
+// API needs IDs).
+func (d *decoder) channel(e entry, key string) (string, bool) {
+	v, ok := d.str(e, key)
+	if ok && !isChannelID(v) {
+		d.problem(e.value, key, fmt.Sprintf("must be a channel ID such as C0123ABCD, got %q", v))
+	}
+	return v, ok
 }
 
 func (d *decoder) duration(e entry, key string) *time.Duration {
@@ -278,12 +285,7 @@ func (d *decoder) escalation(e entry, key string) *Escalation {
 		fk := join(key, f.key)
 		switch f.key {
 		case "channel":
-			if v, ok := d.str(f, fk); ok {
-				if !isChannelID(v) {
-					d.problem(f.value, fk, fmt.Sprintf("must be a channel ID such as C0123ABCD, got %q", v))
-				}
-				esc.Channel = v
-			}
+			esc.Channel, _ = d.channel(f, fk)
 		case "usergroup":
 			if v, ok := d.str(f, fk); ok {
 				if !strings.HasPrefix(v, "@") && !isID(v, 'S') {
