@@ -3,8 +3,10 @@ package activities
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/slack-go/slack"
+	"go.temporal.io/sdk/activity"
 
 	"github.com/jitflow/jitflow/internal/slackui"
 )
@@ -19,11 +21,41 @@ type CardRef struct {
 // again by workflow ID.
 const cardEventType = "jitflow_card"
 
+// How a retried PostCard looks for the card an earlier attempt may have
+// posted. The margin covers clock skew between Temporal and Slack; the page
+// bound keeps a retry cheap in a busy channel (conversations.history is tier
+// 3): a card with more than cardLookupPages×cardLookupLimit newer messages
+// above it is not found, and is posted again.
+const (
+	cardLookupMargin = 2 * time.Minute
+	cardLookupLimit  = 200
+	cardLookupPages  = 3
+)
+
 // PostCard posts the request card to card.Channel (SLACK_CHANNEL if empty).
+// chat.postMessage is not idempotent: an attempt that timed out may still
+// have posted. So a retry first looks for the card by its metadata and
+// returns it instead of posting a second one; the first attempt skips the
+// lookup, as nothing can have been posted yet. Run it as a regular activity:
+// a local activity's ScheduledTime is its current attempt's, which would
+// narrow the lookup window past a card posted minutes earlier.
 func (a *Activities) PostCard(ctx context.Context, card slackui.Card) (CardRef, error) {
 	target := card.Channel
 	if target == "" {
 		target = a.Channel
+	}
+	if activity.IsActivity(ctx) {
+		if info := activity.GetInfo(ctx); info.Attempt > 1 {
+			ref, found, err := a.findCard(ctx, target, card.WorkflowID, info.ScheduledTime)
+			if err != nil {
+				return CardRef{}, slackFailure(fmt.Errorf("look for an earlier card for %s in %s: %w", card.WorkflowID, target, err))
+			}
+			if found {
+				a.log().Info("card already posted by an earlier attempt", "workflow_id", card.WorkflowID,
+					"channel", ref.Channel, "ts", ref.TS, "attempt", info.Attempt)
+				return ref, nil
+			}
+		}
 	}
 	channel, ts, err := a.Slack.PostMessageContext(ctx, target,
 		slack.MsgOptionText(slackui.CardText(card), false),
@@ -37,6 +69,44 @@ func (a *Activities) PostCard(ctx context.Context, card slackui.Card) (CardRef, 
 		return CardRef{}, slackFailure(fmt.Errorf("post card for %s to %s: %w", card.WorkflowID, target, err))
 	}
 	return CardRef{Channel: channel, TS: ts}, nil
+}
+
+// findCard looks for the card of workflowID among channel's messages posted
+// since the activity was first scheduled, newest first, reading at most
+// cardLookupPages pages.
+func (a *Activities) findCard(ctx context.Context, channel, workflowID string, scheduled time.Time) (CardRef, bool, error) {
+	params := &slack.GetConversationHistoryParameters{
+		ChannelID:          channel,
+		Limit:              cardLookupLimit,
+		IncludeAllMetadata: true,
+	}
+	if !scheduled.IsZero() {
+		params.Oldest = slackTS(scheduled.Add(-cardLookupMargin))
+	}
+	for range cardLookupPages {
+		page, err := a.Slack.GetConversationHistoryContext(ctx, params)
+		if err != nil {
+			return CardRef{}, false, err
+		}
+		for _, m := range page.Messages {
+			if m.Metadata.EventType == cardEventType && m.Metadata.EventPayload["workflow_id"] == workflowID {
+				return CardRef{Channel: channel, TS: m.Timestamp}, true, nil
+			}
+		}
+		if !page.HasMore || page.ResponseMetaData.NextCursor == "" {
+			return CardRef{}, false, nil
+		}
+		params.Cursor = page.ResponseMetaData.NextCursor
+	}
+	a.log().Warn("card lookup stopped at its page limit; posting may duplicate the card",
+		"workflow_id", workflowID, "channel", channel, "pages", cardLookupPages)
+	return CardRef{}, false, nil
+}
+
+// slackTS renders t as a Slack message timestamp (seconds.microseconds).
+func slackTS(t time.Time) string {
+	us := t.UnixMicro()
+	return fmt.Sprintf("%d.%06d", us/1e6, us%1e6)
 }
 
 // UpdateCardInput replaces a posted card's content.

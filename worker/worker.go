@@ -47,6 +47,11 @@ func NewSlack(cfg config.Config) *slack.Client {
 		slack.OptionHTTPClient(&http.Client{Timeout: 10 * time.Second}))
 }
 
+// stopTimeout gives in-flight activities (a poll, a card post) a moment to
+// finish and report on a clean stop, instead of waiting out their timeouts
+// later.
+const stopTimeout = 5 * time.Second
+
 // New registers the workflows and the activities on a worker for the task
 // queue. The caller starts and stops it. Unless set, the poller's activity
 // starts requests through c on this task queue.
@@ -54,9 +59,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 	if acts.Requests == nil {
 		acts.Requests = NewRequestStarter(c, taskQueue)
 	}
-	// In-flight activities (a poll, a card post) get a moment to finish and
-	// report on a clean stop, instead of waiting out their timeouts later.
-	w := sdkworker.New(c, taskQueue, sdkworker.Options{WorkerStopTimeout: 5 * time.Second})
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{WorkerStopTimeout: stopTimeout})
 	w.RegisterWorkflowWithOptions(workflows.ApprovalWorkflow, workflow.RegisterOptions{Name: workflows.ApprovalWorkflowName})
 	w.RegisterWorkflowWithOptions(workflows.PollerWorkflow, workflow.RegisterOptions{Name: workflows.PollerWorkflowName})
 	w.RegisterActivity(acts)

@@ -151,7 +151,7 @@ func (r *request) intake(ctx workflow.Context, hints workflow.ReceiveChannel) er
 	r.setStatus(ctx, StatusPending)
 	r.upsertIssueAttributes(ctx, is)
 	var ref activities.CardRef
-	if err := workflow.ExecuteActivity(slackCtx(ctx, "Post the request card"), a.PostCard, r.card).Get(ctx, &ref); err != nil {
+	if err := workflow.ExecuteActivity(slackPostCtx(ctx, r.card.Channel, "Post the request card"), a.PostCard, r.card).Get(ctx, &ref); err != nil {
 		return fmt.Errorf("post card: %w", err)
 	}
 	r.posted = &ref

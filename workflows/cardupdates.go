@@ -37,7 +37,7 @@ func (r *request) queueCardUpdate(ctx workflow.Context) {
 		for u.done < u.want {
 			v, card := u.want, u.latest
 			in := activities.UpdateCardInput{Ref: ref, Card: card}
-			if err := workflow.ExecuteActivity(slackCtx(ctx, "Update the card: "+cardLabel(card)), a.UpdateCard, in).Get(ctx, nil); err != nil {
+			if err := workflow.ExecuteActivity(slackUpdateCtx(ctx, "Update the card: "+cardLabel(card)), a.UpdateCard, in).Get(ctx, nil); err != nil {
 				u.lastError = err.Error()
 				r.logger.Error("Updating the card failed", "error", err)
 			}

@@ -123,8 +123,10 @@ func (r *request) escalate(ctx workflow.Context) {
 	esc := r.policy.EscalateTo
 	r.card.EscalatedAt, r.card.EscalatesAt = workflow.Now(ctx), time.Time{}
 	r.card.EscalatedTo = slackui.Escalation{Channel: esc.Channel, UsergroupID: r.policy.UsergroupID, UsergroupHandle: esc.Usergroup, Users: esc.Users}
-	if err := workflow.ExecuteActivity(slackCtx(ctx, "Escalate to on-call"), a.Escalate, r.card).Get(ctx, nil); err != nil {
-		r.logger.Error("Posting the escalation failed", "error", err)
+	if esc.Channel != "" {
+		if err := workflow.ExecuteActivity(slackPostCtx(ctx, esc.Channel, "Escalate to on-call"), a.Escalate, r.card).Get(ctx, nil); err != nil {
+			r.logger.Error("Posting the escalation failed", "error", err)
+		}
 	}
 	r.updateCard(ctx)
 	r.threadReply(ctx, slackui.EscalationReply(r.card))

@@ -74,7 +74,7 @@ func (s *approvalSuite) TestExpiryRejectsAndCancels() {
 	s.policy.RemindAfter, s.policy.EscalateAfter = 15*time.Minute, 30*time.Minute
 	pending := issue([]string{"roles/workspaceDBA"}, 0)
 	s.env.OnActivity(a.GetIssue, mock.Anything, ref).Return(pending, nil)
-	s.env.OnActivity(a.Escalate, mock.Anything, mock.Anything).Return(nil)
+	s.env.OnActivity(a.Escalate, mock.Anything, mock.Anything).Return(nil).Never() // no escalation channel: nothing to post
 	s.decide(rejected(pending))
 	var canceled activities.CancelInput
 	s.env.OnActivity(a.Cancel, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.CancelInput) error {
@@ -211,7 +211,7 @@ func (s *approvalSuite) TestLongWaitContinuesAsNew() {
 func (s *approvalSuite) TestCardEditsCoalesceToTheLatestState() {
 	s.policy.RemindAfter, s.policy.EscalateAfter = time.Minute, time.Minute+time.Second
 	s.env.OnActivity(a.GetIssue, mock.Anything, ref).Return(issue([]string{"roles/workspaceDBA"}, 0), nil)
-	s.env.OnActivity(a.Escalate, mock.Anything, mock.Anything).Return(nil)
+	s.env.OnActivity(a.Escalate, mock.Anything, mock.Anything).Return(nil).Never() // no escalation channel: nothing to post
 	s.decide(issue([]string{"roles/workspaceDBA"}, 1))
 	// Slack refuses the first edits (say, 429s): the activity retries with
 	// backoff (1 s, 2 s, 4 s) while the request moves on.

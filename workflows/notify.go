@@ -43,7 +43,7 @@ func (r *request) threadReply(ctx workflow.Context, text string) {
 		return
 	}
 	in := activities.ThreadReplyInput{Ref: *r.posted, Text: text}
-	if err := workflow.ExecuteActivity(slackCtx(ctx, "Thread reply"), a.PostThreadReply, in).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(slackPostCtx(ctx, r.posted.Channel, "Thread reply"), a.PostThreadReply, in).Get(ctx, nil); err != nil {
 		r.logger.Error("Posting the thread reply failed", "error", err)
 	}
 }
@@ -63,7 +63,7 @@ func (r *request) notify(ctx workflow.Context, c Click, text string) {
 // the activity) when they have no Slack account.
 func (r *request) dmRequester(ctx workflow.Context, text string) {
 	in := activities.DMInput{Email: r.issue.Requester, Text: text}
-	if err := workflow.ExecuteActivity(slackCtx(ctx, "Tell the requester"), a.DM, in).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(slackDMCtx(ctx, "Tell the requester"), a.DM, in).Get(ctx, nil); err != nil {
 		r.logger.Warn("Messaging the requester failed", "error", err)
 	}
 }

@@ -51,17 +51,18 @@ func Connect(ctx context.Context, address, namespace string, logger *slog.Logger
 
 // RunWorker runs the worker until ctx is done.
 func RunWorker(ctx context.Context, c client.Client, cfg config.Config, logger *slog.Logger) error {
-	w := worker.New(c, cfg.TaskQueue, worker.NewActivities(cfg, logger))
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
+	stop, err := worker.StartAll(worker.NewAll(c, cfg, worker.NewActivities(cfg, logger)))
+	if err != nil {
+		return err
 	}
-	logger.Info("worker started", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace)
+	logger.Info("worker started", "task_queue", cfg.TaskQueue, "namespace", cfg.TemporalNamespace,
+		"slack_channels", worker.Channels(cfg))
 	if err := worker.StartPoller(ctx, c, cfg, logger); err != nil {
-		w.Stop()
+		stop()
 		return err
 	}
 	<-ctx.Done()
-	w.Stop()
+	stop()
 	return nil
 }
 

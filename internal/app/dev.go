@@ -67,6 +67,10 @@ func RunDev(ctx context.Context, cfg config.Config, opts DevOptions, logger *slo
 			Namespace:        cfg.TemporalNamespace,
 			SearchAttributes: workflows.SearchAttributes(),
 			Logger:           logger,
+			// One partition per task queue makes the Slack queues' rate
+			// limits exact (a limit is split over partitions); one process
+			// gains nothing from more.
+			TaskQueuePartitions: 1,
 		})
 		if err != nil {
 			return fmt.Errorf("embedded Temporal: %w", err)

@@ -64,6 +64,11 @@ type Options struct {
 	LogLevel string
 	// Logger receives devserver's own messages; default slog.Default().
 	Logger *slog.Logger
+	// TaskQueuePartitions sets every task queue's partition count when > 0
+	// (the server's default is 4). The server splits a queue's rate limit
+	// evenly over its partitions, each allowing a burst of one, so with one
+	// partition a TaskQueueActivitiesPerSecond limit is exact.
+	TaskQueuePartitions int
 }
 
 // Server is a running embedded Temporal server.
@@ -115,11 +120,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		temporal.WithLogger(logger),
 		temporal.WithAuthorizer(authorizer),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
-		temporal.WithDynamicConfigClient(dynamicconfig.StaticClient{
-			dynamicconfig.EnableServerVersionCheck.Key():                false,
-			dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
-			dynamicconfig.EnableEagerWorkflowStart.Key():                true,
-		}),
+		temporal.WithDynamicConfigClient(dynamicConfig(opts)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("create temporal server: %w", err)
@@ -164,6 +165,19 @@ func (s *Server) Stop() error {
 		s.ui.Stop()
 	}
 	return s.server.Stop()
+}
+
+func dynamicConfig(o Options) dynamicconfig.StaticClient {
+	dc := dynamicconfig.StaticClient{
+		dynamicconfig.EnableServerVersionCheck.Key():                false,
+		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
+		dynamicconfig.EnableEagerWorkflowStart.Key():                true,
+	}
+	if o.TaskQueuePartitions > 0 {
+		dc[dynamicconfig.MatchingNumTaskqueueReadPartitions.Key()] = o.TaskQueuePartitions
+		dc[dynamicconfig.MatchingNumTaskqueueWritePartitions.Key()] = o.TaskQueuePartitions
+	}
+	return dc
 }
 
 func withDefaults(o Options) Options {

@@ -151,37 +151,47 @@ func instanceOf(database string) string {
 var keys = []string{"channel", "remind_after", "escalate_after", "escalate_to", "expire_after", "on_expire", "approval_mode", "require_deny_reason"}
 
 func (e *Effective) apply(r Rules, scope string) {
-	set := func(key string) { e.From[key] = scope }
-	if r.Channel != nil {
-		e.Channel = *r.Channel
-		set("channel")
+	set(e, "channel", &e.Channel, r.Channel, scope)
+	set(e, "remind_after", &e.RemindAfter, r.RemindAfter, scope)
+	set(e, "escalate_after", &e.EscalateAfter, r.EscalateAfter, scope)
+	set(e, "escalate_to", &e.EscalateTo, r.EscalateTo, scope)
+	set(e, "expire_after", &e.ExpireAfter, r.ExpireAfter, scope)
+	set(e, "on_expire", &e.OnExpire, r.OnExpire, scope)
+	set(e, "approval_mode", &e.ApprovalMode, r.ApprovalMode, scope)
+	set(e, "require_deny_reason", &e.RequireDenyReason, r.RequireDenyReason, scope)
+}
+
+// set copies a setting the scope has (non-nil) and notes where it came from.
+func set[T any](e *Effective, key string, dst *T, src *T, scope string) {
+	if src != nil {
+		*dst = *src
+		e.From[key] = scope
 	}
-	if r.RemindAfter != nil {
-		e.RemindAfter = *r.RemindAfter
-		set("remind_after")
+}
+
+// Channels lists every channel the policy posts to (cards and escalations),
+// sorted and without duplicates. The worker polls one rate-limited Slack task
+// queue per channel, so it must know them all up front.
+func (p *Policy) Channels() []string {
+	if p == nil {
+		return nil
 	}
-	if r.EscalateAfter != nil {
-		e.EscalateAfter = *r.EscalateAfter
-		set("escalate_after")
+	var out []string
+	add := func(r Rules) {
+		if r.Channel != nil && *r.Channel != "" {
+			out = append(out, *r.Channel)
+		}
+		if r.EscalateTo != nil && r.EscalateTo.Channel != "" {
+			out = append(out, r.EscalateTo.Channel)
+		}
 	}
-	if r.EscalateTo != nil {
-		e.EscalateTo = *r.EscalateTo
-		set("escalate_to")
+	add(p.Defaults)
+	for _, r := range p.Projects {
+		add(r)
 	}
-	if r.ExpireAfter != nil {
-		e.ExpireAfter = *r.ExpireAfter
-		set("expire_after")
+	for _, env := range p.Environments {
+		add(env.Rules)
 	}
-	if r.OnExpire != nil {
-		e.OnExpire = *r.OnExpire
-		set("on_expire")
-	}
-	if r.ApprovalMode != nil {
-		e.ApprovalMode = *r.ApprovalMode
-		set("approval_mode")
-	}
-	if r.RequireDenyReason != nil {
-		e.RequireDenyReason = *r.RequireDenyReason
-		set("require_deny_reason")
-	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }

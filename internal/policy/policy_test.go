@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -171,5 +172,29 @@ func TestDescribe(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in:\n%s", want, out)
 		}
+	}
+}
+
+func TestChannels(t *testing.T) {
+	p := load(t, "testdata/example.yaml")
+	if got, want := p.Channels(), []string{"C0DBACCESS", "C0ONCALL", "C0PAYROLL"}; !slices.Equal(got, want) {
+		t.Errorf("example channels = %v, want %v", got, want)
+	}
+	p, err := Parse("p.yaml", []byte(`
+defaults: {channel: C0B}
+environments:
+  prod: {channel: C0A, escalate_to: {channel: C0B}}
+projects:
+  x: {escalate_to: {channel: G0PRIV}}
+  y: {channel: C0A}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := p.Channels(), []string{"C0A", "C0B", "G0PRIV"}; !slices.Equal(got, want) {
+		t.Errorf("channels = %v, want %v (sorted, deduplicated, escalation channels included)", got, want)
+	}
+	if got := Builtin().Channels(); len(got) != 0 {
+		t.Errorf("built-in policy names channels %v", got)
 	}
 }

@@ -10,6 +10,7 @@ type fault struct {
 	code       string        // ok:false error code
 	retryAfter time.Duration // with rateLimited
 	rateLimit  bool
+	hold       time.Duration // the call takes effect, then its answer waits this long
 }
 
 func (f fault) write(w http.ResponseWriter) {
@@ -31,6 +32,14 @@ func (s *Server) FailNext(method string, n int, errCode string) {
 // with Retry-After.
 func (s *Server) RateLimitNext(method string, n int, retryAfter time.Duration) {
 	s.addFaults(method, n, fault{rateLimit: true, retryAfter: retryAfter})
+}
+
+// AcceptThenStallNext makes the next n authenticated calls to method take
+// effect (a message is posted) and then hold their answer for d, or until the
+// client gives up: Slack accepted the call but the client timed out, so a
+// retry would repeat it.
+func (s *Server) AcceptThenStallNext(method string, n int, d time.Duration) {
+	s.addFaults(method, n, fault{hold: d})
 }
 
 // SetLatency delays every later answer by d.

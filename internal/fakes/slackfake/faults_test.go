@@ -81,3 +81,46 @@ func TestConcurrentPosts(t *testing.T) {
 		t.Errorf("%d messages", len(seen))
 	}
 }
+
+func TestAcceptThenStallNext(t *testing.T) {
+	f, api := newFake(t)
+	f.AcceptThenStallNext("chat.postMessage", 1, time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("x", false)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the client's deadline", err)
+	}
+	if n := len(f.Messages("C1")); n != 1 {
+		t.Fatalf("%d messages: the stalled call must have been posted", n)
+	}
+	// A short hold answers normally once it is over.
+	f.AcceptThenStallNext("chat.postMessage", 1, 10*time.Millisecond)
+	if _, ts, err := api.PostMessage("C1", slack.MsgOptionText("y", false)); err != nil || ts == "" {
+		t.Fatalf("held post: ts %q, %v", ts, err)
+	}
+	if _, _, err := api.PostMessage("C1", slack.MsgOptionText("z", false)); err != nil {
+		t.Fatalf("after the stall: %v", err)
+	}
+	if n := len(f.Messages("C1")); n != 3 {
+		t.Errorf("%d messages, want 3", n)
+	}
+}
+
+func TestClockTimestamps(t *testing.T) {
+	now := time.Unix(1800000000, 250000*1000)
+	f := New(Options{BotToken: token, Clock: func() time.Time { return now }})
+	t.Cleanup(f.Close)
+	api := slack.New(token, slack.OptionAPIURL(f.URL()))
+	var got []string
+	for range 2 {
+		_, ts, err := api.PostMessage("C1", slack.MsgOptionText("x", false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, ts)
+	}
+	// The clock stands still: timestamps still differ and increase.
+	if got[0] != "1800000000.250000" || got[1] != "1800000000.250001" {
+		t.Errorf("timestamps = %v", got)
+	}
+}

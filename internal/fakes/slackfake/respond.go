@@ -61,10 +61,10 @@ func authTest(*state, params) (result, *apiError) {
 	}, nil
 }
 
-func writeOK(w http.ResponseWriter, r result) {
+func okBody(r result) map[string]any {
 	body := map[string]any{"ok": true}
 	maps.Copy(body, r)
-	writeJSON(w, http.StatusOK, body)
+	return body
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
@@ -76,7 +76,16 @@ func writeError(w http.ResponseWriter, e *apiError) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, body any) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	writeRaw(w, status, b)
+}
+
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(body)
+	_, _ = w.Write(append(body, '\n'))
 }

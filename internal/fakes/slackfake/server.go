@@ -8,6 +8,7 @@ package slackfake
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -29,6 +30,10 @@ const (
 // Options configures a Server.
 type Options struct {
 	BotToken string // the only token accepted; empty means "xoxb-fake"
+	// Clock, when set, makes message timestamps follow it (as Slack's do the
+	// wall clock), so code that bounds conversations.history by time can be
+	// tested. Unset, timestamps count up from 1700000000.000100.
+	Clock func() time.Time
 }
 
 // Server is the fake Web API. It is safe for concurrent use.
@@ -43,6 +48,7 @@ type Server struct {
 // New starts a fake. Close it when done.
 func New(opts Options) *Server {
 	s := &Server{token: opts.BotToken, st: newState()}
+	s.st.clock = opts.Clock
 	if s.token == "" {
 		s.token = "xoxb-fake"
 	}
@@ -84,27 +90,46 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	reply, hold := s.answer(method, p, perr)
+	s.mu.Unlock()
+	// A held answer has already taken effect: a client that gives up first
+	// never learns that, as with a real timeout after Slack accepted a call.
+	if !sleep(r.Context(), hold) {
+		return
+	}
+	reply(w)
+}
+
+// answer runs one call against the state (s.mu held) and returns the reply
+// and how long to hold it back.
+func (s *Server) answer(method string, p params, perr *apiError) (reply func(http.ResponseWriter), hold time.Duration) {
 	h := route(method)
 	switch {
 	case h == nil:
-		writeError(w, fail("unknown_method"))
+		return replyError(fail("unknown_method")), 0
 	case perr != nil:
-		writeError(w, perr)
+		return replyError(perr), 0
 	case p.token != s.token:
-		writeError(w, fail("invalid_auth"))
-	default:
-		if f, ok := s.st.takeFault(method); ok {
-			f.write(w)
-			return
-		}
-		res, err := h(&s.st, p)
-		if err != nil {
-			writeError(w, err)
-			return
-		}
-		writeOK(w, res)
+		return replyError(fail("invalid_auth")), 0
 	}
+	f, faulty := s.st.takeFault(method)
+	if faulty && f.hold == 0 {
+		return f.write, 0
+	}
+	res, err := h(&s.st, p)
+	if err != nil {
+		return replyError(err), 0
+	}
+	// Encode now: the state may change once s.mu is released.
+	body, jerr := json.Marshal(okBody(res))
+	if jerr != nil {
+		return replyError(fail("internal_error", jerr.Error())), 0
+	}
+	return func(w http.ResponseWriter) { writeRaw(w, http.StatusOK, body) }, f.hold
+}
+
+func replyError(e *apiError) func(http.ResponseWriter) {
+	return func(w http.ResponseWriter) { writeError(w, e) }
 }
 
 // sleep waits d, or until the client gives up; it reports whether to go on.
