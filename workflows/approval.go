@@ -74,7 +74,9 @@ func ApprovalWorkflow(ctx workflow.Context, in ApprovalInput) (Result, error) {
 	for r.result.Status == "" {
 		if r.shouldContinueAsNew(ctx, clicks, hints) {
 			r.flushCardUpdates(ctx)
-			return Result{}, workflow.NewContinueAsNewError(ctx, ApprovalWorkflowName, ApprovalInput{Issue: r.ref, Carried: r.carry()})
+			if clicks.Len() == 0 && hints.Len() == 0 { // none arrived while flushing
+				return Result{}, workflow.NewContinueAsNewError(ctx, ApprovalWorkflowName, ApprovalInput{Issue: r.ref, Carried: r.carry()})
+			}
 		}
 		sel := workflow.NewSelector(ctx)
 		sel.AddReceive(clicks, func(ch workflow.ReceiveChannel, _ bool) {
@@ -96,15 +98,16 @@ func ApprovalWorkflow(ctx workflow.Context, in ApprovalInput) (Result, error) {
 		r.timers.addTo(ctx, sel, r)
 		sel.Select(ctx)
 	}
-	// Clicks that queued behind the outcome still get an answer.
+	// Clicks that queued behind the outcome still get an answer, including
+	// any that arrive while the last card edit is sent.
 	for {
+		r.flushCardUpdates(ctx)
 		var c Click
 		if !clicks.ReceiveAsync(&c) {
 			break
 		}
 		r.onClick(ctx, c)
 	}
-	r.flushCardUpdates(ctx)
 	return r.result, nil
 }
 
