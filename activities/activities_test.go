@@ -191,3 +191,32 @@ func TestSlackActivities(t *testing.T) {
 		t.Errorf("429: %v, want retryable with next delay 7s", err)
 	}
 }
+
+func TestAuthorizeRetriesAFailedGroupReadButNotAMissingGroup(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if err := f.bb.SetIAMPolicy("", `{"bindings":[{"role":"roles/workspaceDBA","members":["group:dbas@example.com","group:gone@example.com"]}]}`); err != nil {
+		t.Fatal(err)
+	}
+	f.bb.SetGroup("dbas@example.com", "alice@example.com")
+	ref := f.issue("roles/workspaceDBA")
+	is, err := f.acts.GetIssue(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := AuthorizeInput{Issue: is, Step: 1, Clicker: slackui.Person{SlackID: "UALICE", Email: "alice@example.com"}}
+
+	// gone@ doesn't exist (404): it grants nothing, alice still may.
+	res, err := f.acts.Authorize(ctx, in)
+	if err != nil || !res.Allowed {
+		t.Fatalf("with a missing group: %+v, %v", res, err)
+	}
+	// A 503 while reading a group is not a refusal: the activity fails and
+	// is retried.
+	f.bb.FailNextOn("/v1/groups/dbas@example.com", 1, 503)
+	res, err = f.acts.Authorize(ctx, in)
+	var app *temporal.ApplicationError
+	if err == nil || (errors.As(err, &app) && app.NonRetryable()) {
+		t.Fatalf("group read failing with 503: %+v, %v; want a retryable error", res, err)
+	}
+}

@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -72,11 +73,15 @@ func (a *Activities) loadHolders(ctx context.Context, project string, req *authz
 	req.GroupMembers = map[string][]string{}
 	for _, g := range req.Holders.Groups {
 		members, err := a.Bytebase.GroupMembers(ctx, g)
-		if err != nil {
-			// A group that can't be read (older Bytebase, no permission)
-			// grants nothing: fail closed, and say so in the logs.
-			a.log().Warn("reading a Bytebase group failed; its members are not counted", "group", g, "error", err)
+		switch {
+		case errors.Is(err, bytebase.ErrNotFound), errors.Is(err, bytebase.ErrPermissionDenied):
+			// A group this Bytebase doesn't show us (older version, no
+			// permission) grants nothing: fail closed, and say so.
+			a.log().Warn("a Bytebase group can't be read; its members are not counted", "group", g, "error", err)
 			continue
+		case err != nil:
+			// A passing failure must not refuse a real approver: retry.
+			return bytebaseFailure(fmt.Errorf("members of group %s: %w", g, err))
 		}
 		req.GroupMembers[g] = members
 	}

@@ -3,6 +3,7 @@ package slackfake
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/slack-go/slack"
 )
@@ -17,7 +18,8 @@ var (
 // newFake starts a fake with two users and a client pointed at it.
 func newFake(t *testing.T) (*Server, *slack.Client) {
 	t.Helper()
-	f := New(Options{BotToken: token})
+	// A stopped clock: timestamps then count up by a microsecond.
+	f := New(Options{BotToken: token, Clock: func() time.Time { return time.Unix(1700000000, 100_000) }})
 	t.Cleanup(f.Close)
 	f.AddUser(alice)
 	f.AddUser(dana)

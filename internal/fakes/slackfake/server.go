@@ -30,9 +30,9 @@ const (
 // Options configures a Server.
 type Options struct {
 	BotToken string // the only token accepted; empty means "xoxb-fake"
-	// Clock, when set, makes message timestamps follow it (as Slack's do the
-	// wall clock), so code that bounds conversations.history by time can be
-	// tested. Unset, timestamps count up from 1700000000.000100.
+	// Clock drives message timestamps, which follow the wall clock as
+	// Slack's do (code bounds conversations.history by time); default
+	// time.Now.
 	Clock func() time.Time
 }
 
@@ -49,6 +49,9 @@ type Server struct {
 func New(opts Options) *Server {
 	s := &Server{token: opts.BotToken, st: newState()}
 	s.st.clock = opts.Clock
+	if s.st.clock == nil {
+		s.st.clock = time.Now
+	}
 	if s.token == "" {
 		s.token = "xoxb-fake"
 	}

@@ -18,7 +18,6 @@ type state struct {
 	calls      []Call
 	faults     map[string][]fault
 	latency    time.Duration
-	seq        int // last timestamp issued
 	clock      func() time.Time
 	lastTS     int64 // with clock: last timestamp issued, in microseconds
 }
@@ -33,15 +32,11 @@ func newState() state {
 }
 
 // nextTS issues a unique, increasing message timestamp like Slack's
-// "1700000000.000100".
+// "1700000000.000100", from the clock.
 func (st *state) nextTS() string {
-	if st.clock != nil {
-		// Unique and increasing even when the clock stalls or steps back.
-		st.lastTS = max(st.lastTS+1, st.clock().UnixMicro())
-		return fmt.Sprintf("%d.%06d", st.lastTS/1e6, st.lastTS%1e6)
-	}
-	st.seq++
-	return fmt.Sprintf("%d.%06d", 1700000000+st.seq/10000, st.seq%10000*100)
+	// Unique and increasing even when the clock stalls or steps back.
+	st.lastTS = max(st.lastTS+1, st.clock().UnixMicro())
+	return fmt.Sprintf("%d.%06d", st.lastTS/1e6, st.lastTS%1e6)
 }
 
 // find returns the channel message at ts, or nil.
