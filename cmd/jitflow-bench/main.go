@@ -1,0 +1,148 @@
+// Command jitflow-bench measures jitflow under load and faults: it runs the
+// real worker and gateway (`jitflow dev` in-process, over real HTTP, with the
+// embedded Temporal server) against the fake Bytebase and Slack, prints a
+// markdown table and writes an SVG chart of latency against load.
+//
+//	go run ./cmd/jitflow-bench                       # everything, defaults
+//	go run ./cmd/jitflow-bench -run latency,clicks   # some scenarios
+//	go run ./cmd/jitflow-bench -run faults -fault-down 1m
+//
+// It is a separate main package so the production binary carries no fakes.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type options struct {
+	run          map[string]bool
+	rates        []float64
+	duration     time.Duration
+	clickCount   int
+	concurrency  []int
+	scales       []int
+	bbLatency    time.Duration
+	slackLatency time.Duration
+	errRate      float64
+	faultDown    time.Duration
+	cardWait     time.Duration
+	poll         bool
+	keep         bool
+	killRequests int
+	jitflowBin   string
+	outDir       string
+	logger       *slog.Logger
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("jitflow-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	runList := fs.String("run", "latency,clicks,scale,faults", "scenarios: latency, clicks, scale, faults (flood, outage, killworker, killdev)")
+	rates := fs.String("rates", "1,5,10", "webhook rates (requests/s) for the latency scenario, comma-separated; the chart plots them")
+	duration := fs.Duration("duration", 10*time.Second, "how long each latency rate runs")
+	clickCount := fs.Int("clicks", 50, "clicks per concurrency level")
+	conc := fs.String("concurrency", "1,50", "click concurrency levels")
+	scales := fs.String("n", "100,1000,10000", "burst / pending sizes for the scale scenario, e.g. 100,1000,10000")
+	bbLatency := fs.Duration("bb-latency", 0, "latency the fake Bytebase adds to every answer")
+	slackLatency := fs.Duration("slack-latency", 0, "latency the fake Slack adds to every answer")
+	errRate := fs.Float64("error-rate", 0, "fraction of Bytebase and Slack calls answered 503/500 by the proxy (latency and clicks scenarios)")
+	cardWait := fs.Duration("card-wait", time.Minute, "how long the scale scenario waits for cards after a burst (Slack pacing makes a full burst take N seconds)")
+	keep := fs.Bool("keep", false, "keep the kill scenarios' directories (child logs, SQLite state) and print where")
+	poll := fs.Bool("poll", true, "also measure poll intake in the scale scenario")
+	faultDown := fs.Duration("fault-down", 20*time.Second, "how long Bytebase is down in the outage scenario")
+	killRequests := fs.Int("kill-requests", 200, "in-flight requests in the kill scenarios")
+	jitflowBin := fs.String("jitflow", "", "jitflow binary for the kill scenarios (default: go build one into a temp dir)")
+	outDir := fs.String("out", ".", "directory for bench-results.md and latency.svg")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	verbose := fs.Bool("v", false, "log jitflow's warnings to stderr")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	opts := options{
+		run: map[string]bool{}, duration: *duration, clickCount: *clickCount, bbLatency: *bbLatency,
+		slackLatency: *slackLatency, errRate: *errRate, faultDown: *faultDown, cardWait: *cardWait, poll: *poll, keep: *keep, killRequests: *killRequests,
+		jitflowBin: *jitflowBin, outDir: *outDir,
+	}
+	var err error
+	if opts.rates, err = parseList(*rates, func(s string) (float64, error) { return strconv.ParseFloat(s, 64) }); err != nil {
+		fmt.Fprintf(stderr, "jitflow-bench: -rates: %v\n", err)
+		return 2
+	}
+	if opts.concurrency, err = parseList(*conc, strconv.Atoi); err != nil {
+		fmt.Fprintf(stderr, "jitflow-bench: -concurrency: %v\n", err)
+		return 2
+	}
+	if opts.scales, err = parseList(*scales, strconv.Atoi); err != nil {
+		fmt.Fprintf(stderr, "jitflow-bench: -n: %v\n", err)
+		return 2
+	}
+	for _, s := range strings.Split(*runList, ",") {
+		if s = strings.TrimSpace(s); s == "faults" {
+			for _, f := range []string{"flood", "outage", "killworker", "killdev"} {
+				opts.run[f] = true
+			}
+		} else if s != "" {
+			opts.run[s] = true
+		}
+	}
+	level := slog.LevelError
+	if *verbose {
+		level = slog.LevelWarn
+	}
+	opts.logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "jitflow-bench: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "jitflow-bench: cpu profile: %v\n", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	b := &bench{opts: opts, out: newReport(stdout)}
+	if err := b.runAll(ctx); err != nil {
+		fmt.Fprintf(stderr, "jitflow-bench: %v\n", err)
+		return 1
+	}
+	if !b.out.allPassed() {
+		return 1
+	}
+	return 0
+}
+
+func parseList[T any](s string, parse func(string) (T, error)) ([]T, error) {
+	var out []T
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		v, err := parse(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %w", f, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
