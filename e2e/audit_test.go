@@ -9,6 +9,7 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/jitflow/jitflow/internal/slackui"
 )
@@ -49,6 +50,21 @@ func TestSearchAttributesFollowTheRequest(t *testing.T) {
 	card := h.waitCard(1)
 	expect(fmt.Sprintf(`WorkflowId=%q AND JitStatus="pending" AND JitRequester="dev@example.com" AND JitProject=%q AND JitIssue="%s/%d"`, id, project, project, n))
 	expect(fmt.Sprintf(`WorkflowId=%q AND JitRole="roles/sqlEditorUser" AND JitDatabases="hr_prod" AND JitEnvironment="prod"`, id))
+
+	// The static summary in the UI says what the request is.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var summary string
+	if err := converter.GetDefaultDataConverter().FromPayload(desc.GetExecutionConfig().GetUserMetadata().GetSummary(), &summary); err != nil {
+		t.Fatal(err)
+	}
+	if summary != "dev@example.com → SQL Editor User on hr_prod" {
+		t.Errorf("static summary = %q", summary)
+	}
 
 	h.click(bob, card, slackui.ActionApprove)
 	h.waitFor("step 2 on the card", func() bool { return strings.Contains(cardText(t, h.card(card.TS)), "2 of 2") })

@@ -5,10 +5,12 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/jitflow/jitflow/internal/bytebase"
 	"github.com/jitflow/jitflow/internal/webhook"
 	"github.com/jitflow/jitflow/workflows"
 )
@@ -37,7 +39,7 @@ func (g *gateway) bytebaseWebhook(c echo.Context) error {
 	log := g.log.With("issue", ev.Issue.String(), "workflow_id", id, "event", ev.Name)
 	if ev.ApprovalNeeded {
 		_, err = g.cfg.Temporal.SignalWithStartWorkflow(ctx, id, workflows.SignalHint, hint,
-			workflows.StartOptions(ev.Issue, g.cfg.TaskQueue, ""), workflows.ApprovalWorkflowName,
+			workflows.StartOptions(ev.Issue, g.cfg.TaskQueue, g.summary(ctx, ev.Issue)), workflows.ApprovalWorkflowName,
 			workflows.ApprovalInput{Issue: ev.Issue})
 		if err != nil {
 			log.Error("starting the approval workflow failed", "error", err)
@@ -58,6 +60,28 @@ func (g *gateway) bytebaseWebhook(c echo.Context) error {
 		}
 	}
 	return ack(c, ev.Shape)
+}
+
+// summaryTimeout bounds the optional issue read, so the webhook still
+// answers well inside Bytebase's 3 seconds.
+const summaryTimeout = time.Second
+
+// summary is the request in words for the workflow's static summary, read
+// from Bytebase's API (never from the webhook's text); "" when the gateway
+// has no Bytebase credentials or the read fails; the workflow reads the
+// issue itself either way.
+func (g *gateway) summary(ctx context.Context, ref bytebase.IssueRef) string {
+	if g.cfg.Issues == nil {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, summaryTimeout)
+	defer cancel()
+	is, err := g.cfg.Issues.GetIssue(ctx, ref)
+	if err != nil {
+		g.log.Debug("reading the issue for its summary failed", "issue", ref.String(), "error", err)
+		return ""
+	}
+	return is.Summary()
 }
 
 // ack is the reply Bytebase counts as delivered: "ok" for SLACK-type

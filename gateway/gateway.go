@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/jitflow/jitflow/internal/bytebase"
 	"github.com/jitflow/jitflow/internal/health"
 	"github.com/jitflow/jitflow/internal/metrics"
 )
@@ -37,8 +38,16 @@ type Notifier interface {
 	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
 }
 
+// IssueReader reads an issue from Bytebase. With one, the webhook path gives
+// a new request's workflow its static summary in words; *bytebase.Client is
+// one.
+type IssueReader interface {
+	GetIssue(ctx context.Context, ref bytebase.IssueRef) (bytebase.Issue, error)
+}
+
 // Config is what the gateway needs.
 type Config struct {
+	Issues        IssueReader // optional: needs Bytebase credentials
 	Temporal      Temporal
 	TaskQueue     string
 	SigningSecret string

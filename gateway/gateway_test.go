@@ -35,11 +35,13 @@ const (
 // recorder stands in for the Temporal client at the unit level; the
 // end-to-end tests use a real server.
 type recorder struct {
-	mu      sync.Mutex
-	starts  []string
-	signals []signal
-	err     error // returned by every call when set
-	closed  map[string]bool
+	mu     sync.Mutex
+	starts []string
+	// summaries are the static summaries of the starts.
+	summaries []string
+	signals   []signal
+	err       error // returned by every call when set
+	closed    map[string]bool
 }
 
 type signal struct {
@@ -57,6 +59,7 @@ func (r *recorder) SignalWithStartWorkflow(_ context.Context, id, name string, a
 		panic("bad start")
 	}
 	r.starts = append(r.starts, id)
+	r.summaries = append(r.summaries, opts.StaticSummary)
 	r.signals = append(r.signals, signal{id, name, arg})
 	return nil, nil
 }

@@ -14,6 +14,7 @@ import (
 	tlog "go.temporal.io/sdk/log"
 
 	"github.com/jitflow/jitflow/gateway"
+	"github.com/jitflow/jitflow/internal/bytebase"
 	"github.com/jitflow/jitflow/internal/config"
 	"github.com/jitflow/jitflow/internal/devserver"
 	"github.com/jitflow/jitflow/worker"
@@ -69,7 +70,12 @@ func RunWorker(ctx context.Context, c client.Client, cfg config.Config, logger *
 // RunGateway serves the HTTP endpoints, /metrics and /readyz from ops, on l
 // until ctx is done.
 func RunGateway(ctx context.Context, l net.Listener, c client.Client, cfg config.Config, logger *slog.Logger, ops *Ops) error {
+	var issues gateway.IssueReader
+	if cfg.BytebaseURL != "" { // dev, or a gateway given BB_* to name requests
+		issues = bytebase.New(cfg.BytebaseURL, cfg.BytebaseServiceAccount, cfg.BytebaseServiceKey.Reveal(), bytebase.WithLogger(logger))
+	}
 	h := gateway.New(gateway.Config{
+		Issues:        issues,
 		Temporal:      c,
 		TaskQueue:     cfg.TaskQueue,
 		SigningSecret: cfg.SlackSigningSecret.Reveal(),

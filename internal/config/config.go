@@ -137,8 +137,11 @@ func Load(role Role, lookup func(string) (string, bool)) (Config, error) {
 	needsBytebase := role == RoleDev || role == RoleWorker
 	needsSlackAPI := role != RoleClient
 	needsGateway := role == RoleDev || role == RoleGateway
+	// The gateway may have read-only use of Bytebase (to name a request in
+	// its workflow's summary): all three settings, or none.
+	withBytebase := needsBytebase || (role == RoleGateway && r.anySet("BB_HOST", "BB_SERVICE_ACCOUNT", "BB_SERVICE_KEY"))
 
-	if needsBytebase {
+	if withBytebase {
 		c.BytebaseURL = strings.TrimRight(r.req("BB_HOST"), "/")
 		c.BytebaseServiceAccount = r.req("BB_SERVICE_ACCOUNT")
 		c.BytebaseServiceKey = Secret(r.req("BB_SERVICE_KEY"))
@@ -273,6 +276,16 @@ func (r *reader) checkURL(key, v string) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		r.problem(fmt.Sprintf("%s must be an http(s) URL, got %q", key, v))
 	}
+}
+
+// anySet reports whether any of keys has a value.
+func (r *reader) anySet(keys ...string) bool {
+	for _, k := range keys {
+		if r.opt(k, "") != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // duration parses a Go duration (90s, 15m, 2h); below min is a problem.

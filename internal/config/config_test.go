@@ -239,3 +239,22 @@ func TestPolicyProblemsJoinTheList(t *testing.T) {
 		t.Errorf("no file: %v, %+v", err, c.Policy)
 	}
 }
+
+func TestGatewayBytebaseIsAllOrNothing(t *testing.T) {
+	gw := map[string]string{
+		"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "JIT_WEBHOOK_TOKEN": "0123456789abcdef", "TEMPORAL_ADDRESS": "t:7233",
+	}
+	c, err := Load(RoleGateway, env(gw))
+	if err != nil || c.BytebaseURL != "" {
+		t.Fatalf("without BB_*: %+v, %v", c, err)
+	}
+	gw["BB_HOST"] = "https://bb.example.com"
+	_, err = Load(RoleGateway, env(gw))
+	if err == nil || !strings.Contains(err.Error(), "BB_SERVICE_ACCOUNT is required") || !strings.Contains(err.Error(), "BB_SERVICE_KEY is required") {
+		t.Fatalf("BB_HOST alone: %v", err)
+	}
+	gw["BB_SERVICE_ACCOUNT"], gw["BB_SERVICE_KEY"] = "jit-bot@service.bytebase.com", "k"
+	if c, err = Load(RoleGateway, env(gw)); err != nil || c.BytebaseURL != "https://bb.example.com" {
+		t.Fatalf("all three: %+v, %v", c, err)
+	}
+}
