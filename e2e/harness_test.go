@@ -241,6 +241,24 @@ func (h *harness) waitCard(n int) slackfake.Message {
 	return h.cards()[n-1]
 }
 
+// cardOf waits for the card of issue n (cards of concurrent requests may be
+// posted in either order) and returns it.
+func (h *harness) cardOf(n int64) slackfake.Message {
+	h.t.Helper()
+	want := fmt.Sprintf(`"jit/%s/%d"`, project, n)
+	var card slackfake.Message
+	h.waitFor("the card of issue "+fmt.Sprint(n), func() bool {
+		for _, m := range h.cards() {
+			if strings.Contains(string(m.Metadata), want) {
+				card = m
+				return true
+			}
+		}
+		return false
+	})
+	return card
+}
+
 // button finds an action's button value on a card.
 func button(t testing.TB, m slackfake.Message, actionID string) (string, bool) {
 	t.Helper()

@@ -24,7 +24,7 @@ func TestNoSecretsInLogsOrHistory(t *testing.T) {
 	two := h.addIssue("roles/projectOwner", "roles/workspaceDBA")
 	h.webhook(one)
 	h.webhook(two)
-	c1, c2 := h.waitCard(1), h.waitCard(2)
+	c1, c2 := h.cardOf(one), h.cardOf(two)
 	h.click(eve, c1, slackui.ActionApprove)
 	h.click(alice, c1, slackui.ActionDeny)
 	h.waitFor("deny dialog", func() bool { return len(h.slack.Views()) == 1 })
