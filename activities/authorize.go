@@ -37,7 +37,7 @@ func (a *Activities) Authorize(ctx context.Context, in AuthorizeInput) (Authoriz
 		ClickerSlackID: in.Clicker.SlackID,
 		Requester:      in.Issue.Requester,
 		Step:           in.Step,
-		StepRole:       stepRole(in.Issue, in.Step),
+		StepRole:       in.Issue.StepRole(in.Step),
 	}
 	if req.Mode == "" {
 		req.Mode = authz.ModeBytebase
@@ -107,11 +107,4 @@ func (a *Activities) allowlist(ctx context.Context) (*authz.Allowlist, error) {
 		allow.UserIDs = append(allow.UserIDs, members...)
 	}
 	return allow, nil
-}
-
-func stepRole(is bytebase.Issue, step int) string {
-	if step < 1 || step > len(is.StepRoles) {
-		return ""
-	}
-	return is.StepRoles[step-1]
 }

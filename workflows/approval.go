@@ -195,7 +195,7 @@ func (r *request) apply(ctx workflow.Context, is bytebase.Issue) {
 		// Steps were approved in Bytebase itself: record them, show the new step.
 		for step := r.card.Step; step < is.PendingStep(); step++ {
 			r.card.StepsApproved = append(r.card.StepsApproved, slackui.StepDecision{
-				Step: step, Role: bytebase.HumanizeRole(stepRole(is, step)), By: approverOf(is, step), At: is.UpdateTime,
+				Step: step, Role: bytebase.HumanizeRole(is.StepRole(step)), By: approverOf(is, step), At: is.UpdateTime,
 			})
 		}
 		r.advance(ctx, is)

@@ -81,13 +81,6 @@ func actionID(d Decision) string {
 	return slackui.ActionApprove
 }
 
-func stepRole(is bytebase.Issue, step int) string {
-	if step < 1 || step > len(is.StepRoles) {
-		return ""
-	}
-	return is.StepRoles[step-1]
-}
-
 func approverOf(is bytebase.Issue, step int) slackui.Person {
 	if step < 1 || step > len(is.Approvers) {
 		return slackui.Person{}

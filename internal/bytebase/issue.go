@@ -75,11 +75,14 @@ func (i Issue) PendingStep() int {
 }
 
 // PendingRole returns the role required by the pending step, or "".
-func (i Issue) PendingRole() string {
-	if s := i.PendingStep(); s > 0 {
-		return i.StepRoles[s-1]
+func (i Issue) PendingRole() string { return i.StepRole(i.PendingStep()) }
+
+// StepRole is the role that approves step (1-based), or "" for no such step.
+func (i Issue) StepRole(step int) string {
+	if step < 1 || step > len(i.StepRoles) {
+		return ""
 	}
-	return ""
+	return i.StepRoles[step-1]
 }
 
 // AwaitingApproval reports whether the issue is open and waiting for a decision.

@@ -278,3 +278,12 @@ func TestSummary(t *testing.T) {
 		t.Errorf("Summary without databases = %q", got)
 	}
 }
+
+func TestStepRole(t *testing.T) {
+	is := bytebase.Issue{StepRoles: []string{"roles/projectOwner", "roles/workspaceDBA"}}
+	for step, want := range map[int]string{0: "", 1: "roles/projectOwner", 2: "roles/workspaceDBA", 3: ""} {
+		if got := is.StepRole(step); got != want {
+			t.Errorf("StepRole(%d) = %q, want %q", step, got, want)
+		}
+	}
+}
