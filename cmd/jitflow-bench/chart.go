@@ -8,6 +8,9 @@ import (
 	"strings"
 )
 
+// chartColors are the series' colors, in order.
+var chartColors = []string{"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#17becf", "#ff7f0e", "#8c564b", "#e377c2"}
+
 // series is one line on a chart.
 type series struct {
 	name   string

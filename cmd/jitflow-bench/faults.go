@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -13,7 +15,7 @@ import (
 // clickFlood: the same click (same action_ts) delivered 20 times at once, on
 // each of 5 cards, must approve each issue once.
 func (b *bench) clickFlood(ctx context.Context) (bool, string, error) {
-	e, err := b.start(ctx, nil)
+	e, err := b.launch(ctx, setup{how: oneProcess})
 	if err != nil {
 		return false, "", err
 	}
@@ -23,7 +25,7 @@ func (b *bench) clickFlood(ctx context.Context) (bool, string, error) {
 	if err != nil {
 		return false, "", err
 	}
-	if err := e.waitCards(ctx, sent, time.Minute); err != nil {
+	if err := e.waitCards(ctx, sent); err != nil {
 		return false, "", err
 	}
 	var refused atomic.Int64
@@ -51,9 +53,12 @@ func (b *bench) clickFlood(ctx context.Context) (bool, string, error) {
 }
 
 // outage: Bytebase down, tokens revoked, a Slack 429 storm and 500s while
-// requests arrive and are clicked; everything completes once, after recovery.
+// requests arrive and are clicked; everything completes once, after
+// recovery. Bytebase is also down for -fault-down after the first clicks:
+// their cards must show the failure (⚠️) meanwhile, and no card may still
+// show it once all is done.
 func (b *bench) outage(ctx context.Context) (bool, string, error) {
-	e, err := b.start(ctx, nil)
+	e, err := b.launch(ctx, setup{how: oneProcess})
 	if err != nil {
 		return false, "", err
 	}
@@ -64,6 +69,14 @@ func (b *bench) outage(ctx context.Context) (bool, string, error) {
 		all = append(all, issues...)
 		_, err := e.sendAt(ctx, issues, 5)
 		return err
+	}
+	click := func(issues []int64, offset int) error {
+		for i, n := range issues {
+			if err := e.approve(ctx, n, fmt.Sprintf("1700004000.%06d", offset+i)); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	// 1. Bytebase refuses everything while requests arrive.
 	e.f.bb.SetDown(true)
@@ -84,34 +97,50 @@ func (b *bench) outage(ctx context.Context) (bool, string, error) {
 	if err := phase(10); err != nil {
 		return false, "", err
 	}
-	if err := waitUntil(ctx, 5*time.Minute, "every card after recovery", func() bool {
-		for _, n := range all {
-			if _, ok := e.f.slackRc.CardTS(n); !ok {
-				return false
-			}
-		}
-		return true
-	}); err != nil {
+	if err := waitUntil(ctx, 5*time.Minute, "every card after recovery", func() bool { return e.carded(all) }); err != nil {
 		return false, "cards missing after recovery", err
 	}
-	// 4. Clicks while a fifth of Bytebase calls fail and tokens are revoked again.
+	// 4. Clicks on 10 cards, then Bytebase down for -fault-down: their cards
+	// should show the failure while it lasts.
+	duringOutage := all[:10]
+	e.f.bb.SetDown(true)
+	downAt := time.Now()
+	if err := click(duringOutage, 0); err != nil {
+		return false, "", err
+	}
+	shown := e.watchWarnings(ctx, duringOutage, downAt, b.opts.faultDown)
+	e.f.bb.SetDown(false)
+	// 5. The other clicks while a fifth of Bytebase calls fail and tokens are revoked again.
 	e.f.bbRec.SetErrorRate(0.2, 503)
 	e.f.bb.ExpireTokens()
-	for i, n := range all {
-		if err := e.approve(ctx, n, fmt.Sprintf("1700004000.%06d", i)); err != nil {
-			return false, "", err
-		}
+	if err := click(all[len(duringOutage):], len(duringOutage)); err != nil {
+		return false, "", err
 	}
 	waitErr := waitUntil(ctx, 5*time.Minute, "approvals after recovery", func() bool { return e.allDecided(all) })
 	e.f.bbRec.SetErrorRate(0, 0)
 	e.settle(ctx, all)
+	// The warning comes off with the next card edit, paced like the others.
+	_ = waitUntil(ctx, time.Duration(len(all))*1500*time.Millisecond, "warnings off the cards", func() bool { return len(e.warned(all)) == 0 })
+	still := e.warned(all)
 	ok, detail := e.exactlyOnce(all)
 	if !ok {
 		detail += "; alice was told: " + e.refusals()
 	}
-	detail = fmt.Sprintf("30 requests; Bytebase down %s, tokens revoked twice, 30×429 + 5×500 on posts, 10×500 on updates, %d injected 503s on clicks; %s",
-		b.opts.faultDown, e.f.bbRec.Injected(), detail)
-	return ok && waitErr == nil, detail, waitErr
+	detail = fmt.Sprintf("30 requests; Bytebase down %s, tokens revoked twice, 30×429 + 5×500 on posts, 10×500 on updates; "+
+		"Bytebase down %s after %d clicks: %s; %d injected 503s on the other clicks; %s; %d of %d cards still show ⚠️ after recovery",
+		b.opts.faultDown, b.opts.faultDown, len(duringOutage), warningSummary(shown, len(duringOutage)), e.f.bbRec.Injected(), detail, len(still), len(all))
+	return ok && waitErr == nil && len(shown) > 0 && len(still) == 0, detail, waitErr
+}
+
+// warningSummary says how many of the clicked cards showed the warning
+// during the outage, and how soon.
+func warningSummary(shown map[int64]time.Duration, clicked int) string {
+	if len(shown) == 0 {
+		return fmt.Sprintf("no card of the %d showed ⚠️ during the outage", clicked)
+	}
+	d := slices.Collect(maps.Values(shown))
+	return fmt.Sprintf("%d of %d cards showed ⚠️ during the outage (first seen %.1f s after it began, p50 %.1f s)",
+		len(shown), clicked, slices.Min(d).Seconds(), percentile(d, 0.5).Seconds())
 }
 
 // allDecided: Bytebase shows every issue approved.

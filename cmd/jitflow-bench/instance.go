@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -37,21 +36,26 @@ var (
 // fakes are the fake Bytebase and Slack with their recording proxies. They
 // outlive jitflow processes, so a restarted jitflow meets the same state.
 type fakes struct {
-	bb      *bytebasefake.Server
-	slack   *slackfake.Server
-	bbRec   *recorder
-	slackRc *recorder
+	bb       *bytebasefake.Server
+	slack    *slackfake.Server
+	bbRec    *recorder
+	slackRc  *recorder
+	channels []string     // card channels; issues go round-robin (see channels.go)
+	added    atomic.Int64 // issues added
 }
 
-func newFakes(bbLatency, slackLatency time.Duration) (*fakes, error) {
+// newFakes starts the fakes; the fake Slack takes any channel ID, so the
+// card channels need no setup there.
+func newFakes(bbLatency, slackLatency time.Duration, channels []string) (*fakes, error) {
 	f := &fakes{
-		bb:    bytebasefake.New(bytebasefake.Options{ServiceAccount: serviceAccount, ServiceKey: serviceKey}),
-		slack: slackfake.New(slackfake.Options{BotToken: botToken}),
+		bb:       bytebasefake.New(bytebasefake.Options{ServiceAccount: serviceAccount, ServiceKey: serviceKey}),
+		slack:    slackfake.New(slackfake.Options{BotToken: botToken}),
+		channels: channels,
 	}
 	f.bb.SetLatency(bbLatency)
 	f.slack.SetLatency(slackLatency)
-	f.bbRec = newRecorder(f.bb.URL(), channel)
-	f.slackRc = newRecorder(f.slack.URL(), channel)
+	f.bbRec = newRecorder(f.bb.URL())
+	f.slackRc = newRecorder(f.slack.URL(), channels...)
 	for _, u := range []slackfake.User{alice, dev} {
 		f.slack.AddUser(u)
 	}
@@ -95,14 +99,16 @@ func (f *fakes) env(extra map[string]string) map[string]string {
 	return env
 }
 
-// addIssue creates a one-step role request by dev.
+// addIssue creates a one-step role request by dev, on a database of the
+// instance routed to the next card channel.
 func (f *fakes) addIssue() int64 {
+	i := int(f.added.Add(1)-1) % len(f.channels)
 	return f.bb.AddIssue(bytebasefake.NewIssue{
 		Project:     project,
 		Description: "Need read access to check the payroll export for INC-4711",
 		Requester:   dev.Email,
 		Role:        "roles/sqlEditorUser",
-		Databases:   []string{"instances/prod-sample-instance/databases/hr_prod"},
+		Databases:   []string{"instances/" + instanceFor(i) + "/databases/hr_prod"},
 		ExpiresAt:   time.Now().Add(30 * 24 * time.Hour),
 		StepRoles:   []string{"roles/workspaceDBA"},
 	})
@@ -140,9 +146,9 @@ func startDev(ctx context.Context, env map[string]string, stateDir string, logge
 	case err := <-done:
 		cancel()
 		return nil, fmt.Errorf("jitflow dev exited: %w", err)
-	case <-time.After(90 * time.Second):
+	case <-time.After(readyTimeout):
 		cancel()
-		return nil, errors.New("jitflow dev did not become ready in 90 s")
+		return nil, fmt.Errorf("jitflow dev did not become ready in %s", readyTimeout)
 	}
 }
 
@@ -187,9 +193,9 @@ func (d *driver) webhook(ctx context.Context, number int64) error {
 }
 
 // click sends a signed block_actions payload, as Slack does.
-func (d *driver) click(ctx context.Context, user slackfake.User, cardTS, actionID, value, actionTS string) error {
-	payload := slackfake.BlockActionPayload(user.ID, user.Name, channel, cardTS, actionID, value, actionTS)
-	return d.do(ctx, "click on "+cardTS, func() (*http.Request, error) {
+func (d *driver) click(ctx context.Context, user slackfake.User, c card, actionID, value, actionTS string) error {
+	payload := slackfake.BlockActionPayload(user.ID, user.Name, c.channel, c.ts, actionID, value, actionTS)
+	return d.do(ctx, "click on "+c.ts, func() (*http.Request, error) {
 		req, err := slackfake.InteractionRequest(d.interactURL, signingSecret, time.Now(), payload)
 		if err != nil {
 			return nil, err

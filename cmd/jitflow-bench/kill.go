@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,8 +17,6 @@ import (
 
 	"github.com/jitflow/jitflow/internal/app"
 	"github.com/jitflow/jitflow/internal/config"
-	"github.com/jitflow/jitflow/internal/devserver"
-	"github.com/jitflow/jitflow/workflows"
 )
 
 // child is a jitflow process the kill scenarios SIGKILL and restart.
@@ -63,32 +60,34 @@ func (c *child) kill() {
 	c.cmd = nil
 }
 
-// rig is what a kill scenario needs: a scratch dir, the jitflow binary
-// (built once per run into its own temp dir) and fresh fakes.
-func (b *bench) rig(ctx context.Context) (dir, bin string, f *fakes, cleanup func(), err error) {
-	if b.opts.jitflowBin == "" {
-		binDir, err := os.MkdirTemp("", "jitflow-bench-bin-")
-		if err != nil {
-			return "", "", nil, nil, fmt.Errorf("temp dir: %w", err)
-		}
-		b.cleanups = append(b.cleanups, func() { _ = os.RemoveAll(binDir) })
-		path := filepath.Join(binDir, "jitflow")
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", path, "github.com/jitflow/jitflow")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return "", "", nil, nil, fmt.Errorf("go build jitflow (run from the repository, or pass -jitflow): %w\n%s", err, out)
-		}
-		b.opts.jitflowBin = path
+// binary is the jitflow binary for child processes: -jitflow, or one built
+// once per run into its own temp dir.
+func (b *bench) binary(ctx context.Context) (string, error) {
+	if b.opts.jitflowBin != "" {
+		return b.opts.jitflowBin, nil
 	}
+	binDir, err := os.MkdirTemp("", "jitflow-bench-bin-")
+	if err != nil {
+		return "", fmt.Errorf("temp dir: %w", err)
+	}
+	b.cleanups = append(b.cleanups, func() { _ = os.RemoveAll(binDir) })
+	path := filepath.Join(binDir, "jitflow")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", path, "github.com/jitflow/jitflow")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build jitflow (run from the repository, or pass -jitflow): %w\n%s", err, out)
+	}
+	b.opts.jitflowBin = path
+	return path, nil
+}
+
+// scratch makes a temp dir for a run's policy file, child logs and state.
+// cleanup removes it; with -keep, one a child wrote to is kept and named.
+func (b *bench) scratch() (dir string, cleanup func(hadChild bool), err error) {
 	if dir, err = os.MkdirTemp("", "jitflow-bench-"); err != nil {
-		return "", "", nil, nil, fmt.Errorf("temp dir: %w", err)
+		return "", nil, fmt.Errorf("temp dir: %w", err)
 	}
-	if f, err = newFakes(b.opts.bbLatency, b.opts.slackLatency); err != nil {
-		_ = os.RemoveAll(dir)
-		return "", "", nil, nil, err
-	}
-	return dir, b.opts.jitflowBin, f, func() {
-		f.Close()
-		if b.opts.keep {
+	return dir, func(hadChild bool) {
+		if b.opts.keep && hadChild {
 			b.opts.logger.Error("kept the scenario's directory (child logs, state)", "dir", dir)
 			return
 		}
@@ -133,29 +132,12 @@ func chaos(ctx context.Context, c *child, n int) (wait func() (int, error)) {
 // worker is a child process, SIGKILLed at random moments while requests
 // arrive and while they are approved.
 func (b *bench) killWorker(ctx context.Context) (bool, string, error) {
-	dir, bin, f, cleanup, err := b.rig(ctx)
+	e, err := b.launch(ctx, setup{how: split})
 	if err != nil {
 		return false, "", err
 	}
-	defer cleanup()
-	srv, err := devserver.Start(ctx, devserver.Options{SearchAttributes: workflows.SearchAttributes(), Logger: b.opts.logger})
-	if err != nil {
-		return false, "", fmt.Errorf("embedded Temporal: %w", err)
-	}
-	defer srv.Stop()
-	settings := f.env(map[string]string{"TEMPORAL_ADDRESS": srv.Address()})
-	d, stopGateway, err := b.gateway(ctx, settings, f)
-	if err != nil {
-		return false, "", err
-	}
-	defer stopGateway()
-
-	w := &child{bin: bin, dir: dir, args: []string{"worker"}, env: envList(settings)}
-	if err := w.start(); err != nil {
-		return false, "", err
-	}
-	defer w.kill()
-	e := &env{f: f, d: d}
+	defer e.Close()
+	w := e.proc
 	issues := e.newIssues(b.opts.killRequests)
 	// Kills while requests arrive and their cards are posted…
 	waitIntake := chaos(ctx, w, 5)
@@ -166,7 +148,7 @@ func (b *bench) killWorker(ctx context.Context) (bool, string, error) {
 	if err != nil {
 		return false, "", err
 	}
-	if err := waitUntil(ctx, 10*time.Minute, "every card", func() bool { return hasCards(e, issues) }); err != nil {
+	if err := waitUntil(ctx, 10*time.Minute, "every card", func() bool { return e.carded(issues) }); err != nil {
 		return false, fmt.Sprintf("%d kills", intakeKills), err
 	}
 	// …and while the approvals run.
@@ -188,15 +170,6 @@ func (b *bench) killWorker(ctx context.Context) (bool, string, error) {
 	e.settle(ctx, issues)
 	ok, detail := e.exactlyOnce(issues)
 	return ok && waitErr == nil, fmt.Sprintf("%d requests, worker SIGKILLed %d times; %s", len(issues), kills, detail), waitErr
-}
-
-func hasCards(e *env, issues []int64) bool {
-	for _, n := range issues {
-		if _, ok := e.f.slackRc.CardTS(n); !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // gateway runs the real gateway in this process against TEMPORAL_ADDRESS.
@@ -240,43 +213,13 @@ func (b *bench) gateway(ctx context.Context, env map[string]string, f *fakes) (*
 // restart on the same state dir the requests resume, their reminder timers
 // fire, and each is approved once.
 func (b *bench) killDev(ctx context.Context) (bool, string, error) {
-	dir, bin, f, cleanup, err := b.rig(ctx)
-	if err != nil {
-		return false, "", err
-	}
-	defer cleanup()
 	const remind = 15 * time.Second
-	policy := filepath.Join(dir, "policy.yaml")
-	if err := os.WriteFile(policy, []byte(fmt.Sprintf("defaults:\n  remind_after: %s\n", remind)), 0o600); err != nil {
-		return false, "", fmt.Errorf("policy file: %w", err)
-	}
-	ports, err := freePorts(2)
+	e, err := b.launch(ctx, setup{how: devChild, defaults: fmt.Sprintf("remind_after: %s", remind)})
 	if err != nil {
 		return false, "", err
 	}
-	httpAddr := fmt.Sprintf("127.0.0.1:%d", ports[0])
-	settings := f.env(map[string]string{"JIT_HTTP_ADDR": httpAddr, "JIT_POLICY_FILE": policy})
-	dv := &child{bin: bin, dir: dir, env: envList(settings),
-		args: []string{"dev", "--state-dir", filepath.Join(dir, "state"), "--temporal-port", fmt.Sprint(ports[1]), "--ui-port", "0"}}
-	base := "http://" + httpAddr
-	ready := func() error {
-		return waitUntil(ctx, 90*time.Second, "jitflow dev ready", func() bool {
-			resp, err := http.Get(base + "/readyz")
-			if err != nil {
-				return false
-			}
-			resp.Body.Close()
-			return resp.StatusCode == http.StatusOK
-		})
-	}
-	if err := dv.start(); err != nil {
-		return false, "", err
-	}
-	defer dv.kill()
-	if err := ready(); err != nil {
-		return false, "", err
-	}
-	e := &env{f: f, d: newDriver(base+"/api/bytebase/webhook?token="+webhookToken, base+"/api/slack/interact", f.bb.URL())}
+	defer e.Close()
+	dv, ready, f := e.proc, e.ready, e.f
 	issues := e.newIssues(50)
 
 	// 1. Killed mid-intake; Bytebase retries a webhook that got no 200.
@@ -300,7 +243,7 @@ func (b *bench) killDev(ctx context.Context) (bool, string, error) {
 			return false, "", err
 		}
 	}
-	if err := waitUntil(ctx, 3*time.Minute, "every card", func() bool { return hasCards(e, issues) }); err != nil {
+	if err := waitUntil(ctx, 3*time.Minute, "every card", func() bool { return e.carded(issues) }); err != nil {
 		return false, "cards after the first restart", err
 	}
 

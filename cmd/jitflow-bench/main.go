@@ -6,6 +6,39 @@
 //	go run ./cmd/jitflow-bench                       # everything, defaults
 //	go run ./cmd/jitflow-bench -run latency,clicks   # some scenarios
 //	go run ./cmd/jitflow-bench -run faults -fault-down 1m
+//	go run ./cmd/jitflow-bench -run latency,clicks -channels 10 -split
+//	go run ./cmd/jitflow-bench -run scale -n 1000 -drain -worker-cache 100
+//
+// Flags (see -h for defaults):
+//
+//	-run           scenarios: latency, clicks, scale, faults (flood, outage, killworker, killdev)
+//	-rates         webhook rates (requests/s) of the latency scenario
+//	-duration      how long each latency rate runs
+//	-clicks        clicks per concurrency level; -concurrency the levels
+//	-n             burst / pending sizes of the scale scenario
+//	-channels      Slack channels the latency, clicks and scale requests are
+//	               routed over by a policy file (one environment per channel),
+//	               so that Slack's 1 post/s per channel allows N cards/s
+//	-split         latency and clicks also with the gateway and worker apart:
+//	               Temporal and the gateway (its own client, no worker, so no
+//	               eager start) in this process, `jitflow worker` a child
+//	-drain         scale: wait until all N cards are posted, report the drain
+//	               time and cards/s, and fail on a lost or duplicate card
+//	-worker-cache  JIT_WORKER_CACHE_SIZE for jitflow (the SDK's sticky
+//	               workflow cache); unset by default
+//	-card-wait     scale: how long to wait for cards after a burst (without -drain)
+//	-poll          scale: also measure poll intake
+//	-bb-latency, -slack-latency  latency the fakes add to every answer
+//	-error-rate    fraction of Bytebase and Slack calls answered 503/500 (latency, clicks)
+//	-fault-down    how long Bytebase is down in the outage scenario (twice)
+//	-kill-requests in-flight requests of the killworker scenario
+//	-jitflow       jitflow binary for child processes (-split, scale, kill scenarios)
+//	-keep          keep child processes' logs and state directories
+//	-out, -cpuprofile, -v  output directory, CPU profile, jitflow's warnings
+//
+// The scale scenario reports memory three ways: this process with `jitflow
+// dev` in memory; a child `jitflow dev` on a state dir (SQLite file); and a
+// child `jitflow worker` alone (Temporal and the gateway in this process).
 //
 // It is a separate main package so the production binary carries no fakes.
 package main
@@ -40,6 +73,10 @@ type options struct {
 	poll         bool
 	keep         bool
 	killRequests int
+	channels     int
+	split        bool
+	drain        bool
+	workerCache  int
 	jitflowBin   string
 	outDir       string
 	logger       *slog.Logger
@@ -61,12 +98,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	bbLatency := fs.Duration("bb-latency", 0, "latency the fake Bytebase adds to every answer")
 	slackLatency := fs.Duration("slack-latency", 0, "latency the fake Slack adds to every answer")
 	errRate := fs.Float64("error-rate", 0, "fraction of Bytebase and Slack calls answered 503/500 by the proxy (latency and clicks scenarios)")
-	cardWait := fs.Duration("card-wait", time.Minute, "how long the scale scenario waits for cards after a burst (Slack pacing makes a full burst take N seconds)")
-	keep := fs.Bool("keep", false, "keep the kill scenarios' directories (child logs, SQLite state) and print where")
+	cardWait := fs.Duration("card-wait", time.Minute, "how long the scale scenario waits for cards after a burst, without -drain (Slack pacing makes a full burst take N/channels seconds)")
+	keep := fs.Bool("keep", false, "keep child processes' directories (logs, SQLite state) and print where")
 	poll := fs.Bool("poll", true, "also measure poll intake in the scale scenario")
-	faultDown := fs.Duration("fault-down", 20*time.Second, "how long Bytebase is down in the outage scenario")
+	faultDown := fs.Duration("fault-down", 20*time.Second, "how long Bytebase is down in the outage scenario: during intake, and again after the first clicks (their cards must show ⚠️ meanwhile)")
 	killRequests := fs.Int("kill-requests", 200, "in-flight requests in the kill scenarios")
-	jitflowBin := fs.String("jitflow", "", "jitflow binary for the kill scenarios (default: go build one into a temp dir)")
+	channels := fs.Int("channels", 1, "Slack channels the latency, clicks and scale requests are routed over (by a policy file), so N channels allow N cards/s")
+	split := fs.Bool("split", false, "latency and clicks also with the gateway (own Temporal client, no worker) and `jitflow worker` (a child) apart")
+	drain := fs.Bool("drain", false, "scale: wait until all N cards are posted; report drain time and cards/s, fail on lost or duplicate cards")
+	workerCache := fs.Int("worker-cache", 0, "JIT_WORKER_CACHE_SIZE for jitflow (sticky workflow cache size); 0: unset")
+	jitflowBin := fs.String("jitflow", "", "jitflow binary for child processes (-split, scale, kill scenarios; default: go build one into a temp dir)")
 	outDir := fs.String("out", ".", "directory for bench-results.md and latency.svg")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	verbose := fs.Bool("v", false, "log jitflow's warnings to stderr")
@@ -76,7 +117,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	opts := options{
 		run: map[string]bool{}, duration: *duration, clickCount: *clickCount, bbLatency: *bbLatency,
 		slackLatency: *slackLatency, errRate: *errRate, faultDown: *faultDown, cardWait: *cardWait, poll: *poll, keep: *keep, killRequests: *killRequests,
-		jitflowBin: *jitflowBin, outDir: *outDir,
+		channels: *channels, split: *split, drain: *drain, workerCache: *workerCache, jitflowBin: *jitflowBin, outDir: *outDir,
+	}
+	if opts.channels < 1 || opts.channels > 999 {
+		fmt.Fprintf(stderr, "jitflow-bench: -channels must be 1 to 999, got %d\n", opts.channels)
+		return 2
 	}
 	var err error
 	if opts.rates, err = parseList(*rates, func(s string) (float64, error) { return strconv.ParseFloat(s, 64) }); err != nil {

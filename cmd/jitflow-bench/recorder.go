@@ -22,7 +22,7 @@ type recorder struct {
 	upstream string
 	client   *http.Client
 	srv      *httptest.Server
-	channel  string // card channel, for Slack
+	channels map[string]bool // card channels, for Slack
 
 	mu        sync.Mutex
 	errRate   float64
@@ -30,7 +30,7 @@ type recorder struct {
 	injected  int
 	posted    map[int64][]time.Time // top-level card posts per issue
 	tsIssue   map[string]int64      // card ts → issue
-	cardTS    map[int64]string      // issue → first card's ts
+	cards     map[int64]card        // issue → first card
 	updated   map[int64][]time.Time // chat.update per issue
 	approved  map[int64][]time.Time // 2xx :approve per issue
 	rejected  map[int64][]time.Time // 2xx :reject per issue
@@ -44,19 +44,27 @@ var (
 	issuePath     = regexp.MustCompile(`/issues/(\d+)$`)
 )
 
-func newRecorder(upstream, channel string) *recorder {
+// card is where a card was posted.
+type card struct{ channel, ts string }
+
+// newRecorder proxies upstream; for Slack, top-level posts with a request's
+// metadata in one of cardChannels are that request's cards.
+func newRecorder(upstream string, cardChannels ...string) *recorder {
 	r := &recorder{
 		upstream: upstream,
-		channel:  channel,
+		channels: map[string]bool{},
 		// Plenty of idle connections: the proxy must not become the bottleneck.
 		client:   &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}},
 		posted:   map[int64][]time.Time{},
 		tsIssue:  map[string]int64{},
-		cardTS:   map[int64]string{},
+		cards:    map[int64]card{},
 		updated:  map[int64][]time.Time{},
 		approved: map[int64][]time.Time{},
 		rejected: map[int64][]time.Time{},
 		read:     map[int64]time.Time{},
+	}
+	for _, ch := range cardChannels {
+		r.channels[ch] = true
 	}
 	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
 	return r
@@ -175,7 +183,7 @@ func (r *recorder) observe(req *http.Request, body []byte, status int, respBody 
 	defer r.mu.Unlock()
 	switch method {
 	case "chat.postMessage":
-		if form.Get("channel") != r.channel || form.Get("thread_ts") != "" {
+		if !r.channels[form.Get("channel")] || form.Get("thread_ts") != "" {
 			return
 		}
 		m := workflowIssue.FindStringSubmatch(form.Get("metadata"))
@@ -185,8 +193,8 @@ func (r *recorder) observe(req *http.Request, body []byte, status int, respBody 
 		n, _ := strconv.ParseInt(m[1], 10, 64)
 		r.posted[n] = append(r.posted[n], at)
 		r.tsIssue[ans.TS] = n
-		if _, ok := r.cardTS[n]; !ok {
-			r.cardTS[n] = ans.TS
+		if _, ok := r.cards[n]; !ok {
+			r.cards[n] = card{form.Get("channel"), ans.TS}
 		}
 		r.postedAll++
 	case "chat.update":
@@ -228,12 +236,12 @@ func (r *recorder) Reads() int {
 	return len(r.read)
 }
 
-// CardTS is the ts of issue n's first card.
-func (r *recorder) CardTS(n int64) (string, bool) {
+// Card is where issue n's first card was posted.
+func (r *recorder) Card(n int64) (card, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	ts, ok := r.cardTS[n]
-	return ts, ok
+	c, ok := r.cards[n]
+	return c, ok
 }
 
 // FirstAfter is the first event of kind for issue n at or after t.

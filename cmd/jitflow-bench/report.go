@@ -30,17 +30,39 @@ func (r *report) printf(format string, args ...any) {
 
 // verdict records a pass/fail line of a fault scenario.
 func (r *report) verdict(name string, pass bool, detail string) {
-	v := "PASS"
+	r.printf("| %s | **%s** | %s |\n", name, r.judge(name, pass), detail)
+}
+
+// judge records a check's outcome and names it: PASS or FAIL.
+func (r *report) judge(name string, pass bool) string {
 	if !pass {
-		v = "FAIL"
 		r.failed = append(r.failed, name)
+		return "FAIL"
 	}
-	r.printf("| %s | **%s** | %s |\n", name, v, detail)
+	return "PASS"
 }
 
 func (r *report) allPassed() bool { return len(r.failed) == 0 }
 
 func mib(b uint64) string { return fmt.Sprintf("%.0f", float64(b)/(1<<20)) }
+
+// perRequestKiB is the growth from before to pending, per request.
+func perRequestKiB(before, pending uint64, n int) float64 {
+	return (float64(pending) - float64(before)) / float64(n) / 1024
+}
+
+// String is "before → pending (peak)" in MiB.
+func (m childMemory) String() string {
+	return fmt.Sprintf("%s → %s (%s)", mib(m.base), mib(m.pending), mib(m.peak))
+}
+
+// deployments are those the latency and clicks scenarios compare.
+func (b *bench) deployments() []deployment {
+	if b.opts.split {
+		return []deployment{oneProcess, split}
+	}
+	return []deployment{oneProcess}
+}
 
 func (b *bench) runAll(ctx context.Context) error {
 	defer func() {
@@ -49,53 +71,88 @@ func (b *bench) runAll(ctx context.Context) error {
 		}
 	}()
 	o, r := b.opts, b.out
-	r.printf("# jitflow-bench results\n\n%s, GOMAXPROCS %d, %s, fakes: Bytebase +%s, Slack +%s, injected error rate %.2f\n\n",
-		time.Now().UTC().Format(time.RFC3339), runtime.GOMAXPROCS(0), runtime.Version(), o.bbLatency, o.slackLatency, o.errRate)
+	cache := "default"
+	if o.workerCache > 0 {
+		cache = fmt.Sprint(o.workerCache)
+	}
+	r.printf("# jitflow-bench results\n\n%s, GOMAXPROCS %d, %s, fakes: Bytebase +%s, Slack +%s, injected error rate %.2f, %d card channel(s), worker cache %s\n\n",
+		time.Now().UTC().Format(time.RFC3339), runtime.GOMAXPROCS(0), runtime.Version(), o.bbLatency, o.slackLatency, o.errRate, o.channels, cache)
 	if o.run["latency"] {
-		r.printf("## Webhook → workflow running → card posted (`jitflow dev`, one process)\n\n" +
-			"| rate (req/s) | requests | → running p50 / p99 ms | → card p50 ms | → card p95 ms | → card p99 ms | lost | duplicate cards |\n|---|---|---|---|---|---|---|---|\n")
-		r.latency = []series{{name: "card p50", color: "#1f77b4"}, {name: "card p99", color: "#d62728"},
-			{name: "running p50", color: "#2ca02c"}, {name: "running p99", color: "#9467bd"}}
+		r.printf("## Webhook → workflow running → card posted (%d card channel(s))\n\n"+
+			"| deployment | channels | rate (req/s) | requests | → running p50 / p99 ms | → card p50 ms | → card p95 ms | → card p99 ms | lost | duplicate cards |\n|---|---|---|---|---|---|---|---|---|---|\n", o.channels)
+		for _, how := range b.deployments() {
+			suffix := ""
+			if how != oneProcess {
+				suffix = " (" + how.String() + ")"
+			}
+			for _, name := range []string{"card p50", "card p99", "running p50", "running p99"} {
+				r.latency = append(r.latency, series{name: name + suffix, color: chartColors[len(r.latency)%len(chartColors)]})
+			}
+		}
 		for _, rate := range o.rates {
 			count := max(1, int(rate*o.duration.Seconds()))
-			in, card, err := b.webhookLatency(ctx, rate, count)
-			if err != nil {
-				return fmt.Errorf("latency at %v/s: %w", rate, err)
-			}
-			r.printf("| %v | %d | %s / %s | %s | %s | %s | %d | %d |\n", rate, count, ms(in.p50), ms(in.p99),
-				ms(card.p50), ms(card.p95), ms(card.p99), card.lost, card.duplicates)
-			for i, p := range []time.Duration{card.p50, card.p99, in.p50, in.p99} {
-				r.latency[i].points = append(r.latency[i].points, [2]float64{rate, float64(p.Microseconds()) / 1000})
+			for di, how := range b.deployments() {
+				in, card, err := b.webhookLatency(ctx, how, rate, count)
+				if err != nil {
+					return fmt.Errorf("latency at %v/s (%s): %w", rate, how, err)
+				}
+				r.printf("| %s | %d | %v | %d | %s / %s | %s | %s | %s | %d | %d |\n", how, o.channels, rate, count, ms(in.p50), ms(in.p99),
+					ms(card.p50), ms(card.p95), ms(card.p99), card.lost, card.duplicates)
+				for i, p := range []time.Duration{card.p50, card.p99, in.p50, in.p99} {
+					r.latency[di*4+i].points = append(r.latency[di*4+i].points, [2]float64{rate, float64(p.Microseconds()) / 1000})
+				}
 			}
 		}
 		r.printf("\n")
 	}
 	if o.run["clicks"] {
-		r.printf("## Slack click (Approve)\n\n| concurrent | clicks | reply p50 ms | reply p99 ms | → approve call p50 / p99 ms | → card updated p50 / p99 ms |\n|---|---|---|---|---|---|\n")
+		r.printf("## Slack click (Approve), %d card channel(s)\n\n| deployment | concurrent | clicks | reply p50 ms | reply p99 ms | → approve call p50 / p99 ms | → card updated p50 / p99 ms |\n|---|---|---|---|---|---|---|\n", o.channels)
 		for _, c := range o.concurrency {
-			res, err := b.clicks(ctx, c, o.clickCount)
-			if err != nil {
-				return fmt.Errorf("clicks at %d concurrent: %w", c, err)
+			for _, how := range b.deployments() {
+				res, err := b.clicks(ctx, how, c, o.clickCount)
+				if err != nil {
+					return fmt.Errorf("clicks at %d concurrent (%s): %w", c, how, err)
+				}
+				r.printf("| %s | %d | %d | %s | %s | %s / %s | %s / %s |\n", how, c, o.clickCount, ms(res.reply.p50), ms(res.reply.p99),
+					ms(res.approve.p50), ms(res.approve.p99), ms(res.updated.p50), ms(res.updated.p99))
 			}
-			r.printf("| %d | %d | %s | %s | %s / %s | %s / %s |\n", c, o.clickCount, ms(res.reply.p50), ms(res.reply.p99),
-				ms(res.approve.p50), ms(res.approve.p99), ms(res.updated.p50), ms(res.updated.p99))
 		}
 		r.printf("\n")
 	}
 	if o.run["scale"] {
-		r.printf("## Bursts and pending requests\n\nIntake: webhook (or poll) until the workflow reads the issue. Cards: posted within %s of the burst. "+
-			"RSS is the whole process (embedded Temporal server, worker, gateway, fakes and their recorded calls), after a GC.\n\n"+
-			"| N | webhook intake req/s | cards posted (per s) | poll intake req/s | duplicate cards | RSS before MiB | RSS with N pending MiB | heap before / pending MiB | per request KiB (RSS) |\n|---|---|---|---|---|---|---|---|---|\n", o.cardWait)
+		cards := fmt.Sprintf("posted within %s of the burst", o.cardWait)
+		if o.drain {
+			cards = "posted until all N were (-drain)"
+		}
+		r.printf("## Bursts and pending requests (%d card channel(s), worker cache %s)\n\nIntake: webhook (or poll) until the workflow reads the issue. Cards: %s. "+
+			"In-process RSS is this whole process (embedded Temporal server in memory, worker, gateway, fakes and their recorded calls), after a GC. "+
+			"Dev on state file: a child `jitflow dev --state-dir` (SQLite file); worker alone: a child `jitflow worker` (Temporal and the gateway in the harness); "+
+			"their RSS when ready → with N pending (peak VmHWM), no forced GC.\n\n"+
+			"| N | webhook intake req/s | cards posted (per s) | poll intake req/s | duplicate cards | in-process RSS before / pending MiB | heap before / pending MiB | per request KiB (RSS) | dev on state file RSS MiB | worker alone RSS MiB | worker alone per request KiB |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+			o.channels, cache, cards)
+		var drains []scaleResult
 		for _, n := range o.scales {
 			s, err := b.scale(ctx, n)
 			if err != nil {
 				return fmt.Errorf("scale %d: %w", n, err)
 			}
-			per := (float64(s.rssPending) - float64(s.rssBase)) / float64(n) / 1024
-			r.printf("| %d | %.1f | %d (%.1f) | %.1f | %d | %s | %s | %s / %s | %.0f |\n", n, s.intakePerSec, s.cards, s.cardsPerSec, s.pollPerSec,
-				s.duplicates, mib(s.rssBase), mib(s.rssPending), mib(s.heapBase), mib(s.heapPending), per)
+			r.printf("| %d | %.1f | %d (%.1f) | %.1f | %d | %s / %s | %s / %s | %.0f | %s | %s | %.0f |\n", n, s.intakePerSec, s.cards, s.cardsPerSec, s.pollPerSec,
+				s.duplicates, mib(s.rssBase), mib(s.rssPending), mib(s.heapBase), mib(s.heapPending), perRequestKiB(s.rssBase, s.rssPending, n),
+				s.dev, s.worker, perRequestKiB(s.worker.base, s.worker.pending, n))
+			if s.drain != nil {
+				drains = append(drains, s)
+			}
 		}
 		r.printf("\n")
+		if len(drains) > 0 {
+			r.printf("### Drain: every card of a burst posted (%d card channel(s))\n\n| N | drained in s | cards/s | lost | duplicate cards | verdict |\n|---|---|---|---|---|---|\n", o.channels)
+			for _, s := range drains {
+				d := s.drain
+				r.printf("| %d | %.1f | %.2f | %d | %d | **%s** |\n", s.n, d.took.Seconds(), s.cardsPerSec, d.lost, d.duplicates,
+					r.judge(fmt.Sprintf("drain %d", s.n), d.pass()))
+			}
+			r.printf("\n")
+		}
 	}
 	if o.run["flood"] || o.run["outage"] || o.run["killworker"] || o.run["killdev"] {
 		r.printf("## Faults\n\n| scenario | verdict | detail |\n|---|---|---|\n")
@@ -136,7 +193,8 @@ func (b *bench) writeFiles() error {
 		return fmt.Errorf("chart: %w", err)
 	}
 	defer f.Close()
-	if err := writeChart(f, "jitflow dev: webhook → workflow running / card posted", "webhooks per second", "latency (ms, log scale)", b.out.latency); err != nil {
+	title := fmt.Sprintf("jitflow: webhook → workflow running / card posted, %d channel(s)", b.opts.channels)
+	if err := writeChart(f, title, "webhooks per second", "latency (ms, log scale)", b.out.latency); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	fmt.Fprintf(b.out.w, "Wrote %s and %s\n", md, path)

@@ -4,11 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"runtime"
-	"runtime/debug"
-	"strconv"
-	"strings"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,34 +22,18 @@ type bench struct {
 	cleanups []func() // run when the run ends
 }
 
-// env is one in-process `jitflow dev` with fresh fakes.
-type env struct {
-	f   *fakes
-	dev *devInstance
-	d   *driver
-}
-
-func (b *bench) start(ctx context.Context, extra map[string]string) (*env, error) {
-	f, err := newFakes(b.opts.bbLatency, b.opts.slackLatency)
+// start launches jitflow as how (-channels card channels) for the latency
+// and clicks scenarios, with -error-rate injected by the proxies.
+func (b *bench) start(ctx context.Context, how deployment) (*env, error) {
+	e, err := b.launch(ctx, setup{how: how, channels: b.opts.channels})
 	if err != nil {
 		return nil, err
 	}
 	if b.opts.errRate > 0 {
-		f.bbRec.SetErrorRate(b.opts.errRate, 503)
-		f.slackRc.SetErrorRate(b.opts.errRate, 500)
+		e.f.bbRec.SetErrorRate(b.opts.errRate, 503)
+		e.f.slackRc.SetErrorRate(b.opts.errRate, 500)
 	}
-	dev, err := startDev(ctx, f.env(extra), "", b.opts.logger)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return &env{f: f, dev: dev, d: newDriver(dev.info.WebhookURL, dev.info.InteractURL, f.bb.URL())}, nil
-}
-
-func (e *env) Close() error {
-	err := e.dev.stop()
-	e.f.Close()
-	return err
+	return e, nil
 }
 
 // sendAt sends one webhook per issue at rate per second (0: all at once,
@@ -83,9 +64,23 @@ func (e *env) sendAt(ctx context.Context, issues []int64, rate float64) (map[int
 	return sent, g.Wait()
 }
 
-// waitCards waits until every sent issue has a card.
-func (e *env) waitCards(ctx context.Context, sent map[int64]time.Time, timeout time.Duration) error {
-	return waitUntil(ctx, timeout, fmt.Sprintf("%d cards", len(sent)), func() bool { return e.f.slackRc.Posted() >= len(sent) })
+// waitCards waits until every sent issue has a card, allowing for Slack's
+// pacing of about one card per second per channel.
+func (e *env) waitCards(ctx context.Context, sent map[int64]time.Time) error {
+	issues := slices.Collect(maps.Keys(sent))
+	perChannel := (len(sent) + len(e.f.channels) - 1) / len(e.f.channels)
+	return waitUntil(ctx, time.Duration(perChannel)*1500*time.Millisecond+time.Minute, fmt.Sprintf("%d cards", len(sent)),
+		func() bool { return e.f.slackRc.Posted() >= len(sent) && e.carded(issues) })
+}
+
+// carded: every issue has a card.
+func (e *env) carded(issues []int64) bool {
+	for _, n := range issues {
+		if _, ok := e.f.slackRc.Card(n); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // since is, per sent issue, the time from sending to at's event; issues
@@ -119,8 +114,8 @@ func (e *env) newIssues(n int) []int64 {
 
 // webhookLatency: webhook → the workflow reads the issue (intake) and →
 // card posted, at a steady rate.
-func (b *bench) webhookLatency(ctx context.Context, rate float64, count int) (intake, card latencies, err error) {
-	e, err := b.start(ctx, nil)
+func (b *bench) webhookLatency(ctx context.Context, how deployment, rate float64, count int) (intake, card latencies, err error) {
+	e, err := b.start(ctx, how)
 	if err != nil {
 		return intake, card, err
 	}
@@ -129,8 +124,7 @@ func (b *bench) webhookLatency(ctx context.Context, rate float64, count int) (in
 	if err != nil {
 		return intake, card, err
 	}
-	// Cards may be paced by the Slack governor (about 1 per second per channel).
-	err = e.waitCards(ctx, sent, time.Duration(count)*1500*time.Millisecond+time.Minute)
+	err = e.waitCards(ctx, sent)
 	return e.since(sent, e.f.bbRec.FirstRead), e.since(sent, e.f.slackRc.FirstPost), err
 }
 
@@ -141,8 +135,8 @@ type clickResult struct {
 
 // clicks: Approve on count cards, concurrency at a time; HTTP reply, click →
 // Bytebase approve call, click → card updated.
-func (b *bench) clicks(ctx context.Context, concurrency, count int) (clickResult, error) {
-	e, err := b.start(ctx, nil)
+func (b *bench) clicks(ctx context.Context, how deployment, concurrency, count int) (clickResult, error) {
+	e, err := b.start(ctx, how)
 	if err != nil {
 		return clickResult{}, err
 	}
@@ -152,7 +146,7 @@ func (b *bench) clicks(ctx context.Context, concurrency, count int) (clickResult
 	if err != nil {
 		return clickResult{}, err
 	}
-	if err := e.waitCards(ctx, sent, time.Duration(count)*1500*time.Millisecond+time.Minute); err != nil {
+	if err := e.waitCards(ctx, sent); err != nil {
 		return clickResult{}, err
 	}
 	var mu sync.Mutex
@@ -196,19 +190,28 @@ func (b *bench) clicks(ctx context.Context, concurrency, count int) (clickResult
 
 // approve clicks Approve on issue n's card as alice with Slack's action_ts.
 func (e *env) approve(ctx context.Context, n int64, actionTS string) error {
-	ts, ok := e.f.slackRc.CardTS(n)
-	if !ok {
-		return fmt.Errorf("issue %d has no card", n)
-	}
-	m, ok := e.f.slack.Message(channel, ts)
-	if !ok {
-		return fmt.Errorf("card %s of issue %d is not in the fake", ts, n)
+	c, m, err := e.card(n)
+	if err != nil {
+		return err
 	}
 	value, err := buttonValue(m, slackui.ActionApprove)
 	if err != nil {
 		return fmt.Errorf("issue %d: %w", n, err)
 	}
-	return e.d.click(ctx, alice, ts, slackui.ActionApprove, value, actionTS)
+	return e.d.click(ctx, alice, c, slackui.ActionApprove, value, actionTS)
+}
+
+// card is issue n's card as the fake Slack holds it now.
+func (e *env) card(n int64) (card, slackfake.Message, error) {
+	c, ok := e.f.slackRc.Card(n)
+	if !ok {
+		return c, slackfake.Message{}, fmt.Errorf("issue %d has no card", n)
+	}
+	m, ok := e.f.slack.Message(c.channel, c.ts)
+	if !ok {
+		return c, m, fmt.Errorf("card %s of issue %d is not in the fake", c.ts, n)
+	}
+	return c, m, nil
 }
 
 func buttonValue(m slackfake.Message, actionID string) (string, error) {
@@ -229,101 +232,4 @@ func buttonValue(m slackfake.Message, actionID string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("card %s has no %s button", m.TS, actionID)
-}
-
-// scaleResult is one row of the scaling table.
-type scaleResult struct {
-	n                     int
-	intakePerSec          float64 // webhook → workflow running
-	cards                 int     // cards posted within the card window
-	cardsPerSec           float64
-	pollPerSec            float64 // poll → workflow running
-	duplicates            int
-	rssBase, rssPending   uint64
-	heapBase, heapPending uint64
-}
-
-// scale: a burst of n issues via webhook (intake rate, then cards posted
-// within the card window), the memory with n requests pending, then a burst
-// of n found by the poller.
-func (b *bench) scale(ctx context.Context, n int) (scaleResult, error) {
-	r := scaleResult{n: n}
-	e, err := b.start(ctx, nil)
-	if err != nil {
-		return r, err
-	}
-	r.rssBase, r.heapBase = memory()
-	issues := e.newIssues(n)
-	begin := time.Now()
-	sent, err := e.sendAt(ctx, issues, 0)
-	if err == nil {
-		err = waitUntil(ctx, time.Duration(n)*100*time.Millisecond+time.Minute, fmt.Sprintf("%d workflows", n),
-			func() bool { return e.f.bbRec.Reads() >= n })
-	}
-	if err != nil {
-		_ = e.Close()
-		return r, err
-	}
-	r.intakePerSec = float64(n) / time.Since(begin).Seconds()
-	_ = waitUntil(ctx, b.opts.cardWait, "cards", func() bool { return e.f.slackRc.Posted() >= n })
-	r.cards = e.f.slackRc.Posted()
-	r.cardsPerSec = float64(r.cards) / time.Since(begin).Seconds()
-	r.duplicates = e.since(sent, e.f.slackRc.FirstPost).duplicates
-	// Let the last workflow tasks settle.
-	time.Sleep(3 * time.Second)
-	r.rssPending, r.heapPending = memory()
-	if err := e.Close(); err != nil {
-		return r, fmt.Errorf("stop after webhook burst: %w", err)
-	}
-
-	if !b.opts.poll {
-		return r, nil
-	}
-	// Poll intake: the issues exist before the first poll finds them.
-	f, err := newFakes(b.opts.bbLatency, b.opts.slackLatency)
-	if err != nil {
-		return r, err
-	}
-	defer f.Close()
-	for range n {
-		f.addIssue()
-	}
-	dev, err := startDev(ctx, f.env(map[string]string{"JIT_POLL_INTERVAL": "1s"}), "", b.opts.logger)
-	if err != nil {
-		return r, err
-	}
-	defer dev.stop()
-	begin = time.Now()
-	if err := waitUntil(ctx, time.Duration(n)*100*time.Millisecond+time.Minute, fmt.Sprintf("%d polled workflows", n),
-		func() bool { return f.bbRec.Reads() >= n }); err != nil {
-		return r, err
-	}
-	r.pollPerSec = float64(n) / time.Since(begin).Seconds()
-	return r, nil
-}
-
-// memory is this process's resident set (VmRSS) and live heap after a GC.
-func memory() (rss, heap uint64) {
-	runtime.GC()
-	debug.FreeOSMemory()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return vmRSS(), ms.HeapAlloc
-}
-
-// vmRSS reads VmRSS from /proc/self/status (Linux); 0 elsewhere.
-func vmRSS() uint64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for line := range strings.Lines(string(b)) {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			if err == nil {
-				return kb * 1024
-			}
-		}
-	}
-	return 0
 }

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// scaleResult is one row of the scaling table.
+type scaleResult struct {
+	n                     int
+	intakePerSec          float64 // webhook → workflow running
+	cards                 int     // cards posted within the card window (or the drain)
+	cardsPerSec           float64
+	pollPerSec            float64 // poll → workflow running
+	duplicates            int
+	rssBase, rssPending   uint64
+	heapBase, heapPending uint64
+	dev, worker           childMemory // `jitflow dev` on its state file; `jitflow worker` alone
+	drain                 *drainResult
+}
+
+// childMemory is a child process's RSS when ready and with N pending, and
+// its peak (VmHWM).
+type childMemory struct{ base, pending, peak uint64 }
+
+// drainResult is how long a burst took to be fully carded (-drain).
+type drainResult struct {
+	took             time.Duration // burst sent → last first card posted
+	lost, duplicates int
+	err              error // the wait timed out
+}
+
+func (d drainResult) pass() bool { return d.err == nil && d.lost == 0 && d.duplicates == 0 }
+
+// scale: a burst of n issues via webhook (intake rate, then cards posted
+// within the card window or, with -drain, until every card is posted), the
+// memory with n requests pending in this process, then in a child `jitflow
+// dev` on a state file and in a child `jitflow worker`, then a burst of n
+// found by the poller.
+func (b *bench) scale(ctx context.Context, n int) (scaleResult, error) {
+	r := scaleResult{n: n}
+	e, err := b.launch(ctx, setup{how: oneProcess, channels: b.opts.channels})
+	if err != nil {
+		return r, err
+	}
+	r.rssBase, r.heapBase = memory()
+	sent, begin, err := e.burst(ctx, n)
+	if err != nil {
+		_ = e.Close()
+		return r, err
+	}
+	r.intakePerSec = float64(n) / time.Since(begin).Seconds()
+	if b.opts.drain {
+		d := drainResult{err: e.waitCards(ctx, sent)}
+		r.drain = &d
+	} else {
+		_ = waitUntil(ctx, b.opts.cardWait, "cards", func() bool { return e.f.slackRc.Posted() >= n })
+	}
+	r.cards = e.f.slackRc.Posted()
+	r.cardsPerSec = float64(r.cards) / time.Since(begin).Seconds()
+	// Let the last workflow tasks settle (and a duplicate card show).
+	time.Sleep(3 * time.Second)
+	cards := e.since(sent, e.f.slackRc.FirstPost)
+	r.duplicates = cards.duplicates
+	if r.drain != nil {
+		r.drain.lost, r.drain.duplicates = cards.lost, cards.duplicates
+		r.drain.took = e.lastPost(sent).Sub(begin)
+		r.cardsPerSec = float64(n-cards.lost) / r.drain.took.Seconds()
+	}
+	r.rssPending, r.heapPending = memory()
+	if err := e.Close(); err != nil {
+		return r, fmt.Errorf("stop after webhook burst: %w", err)
+	}
+
+	for _, c := range []struct {
+		how  deployment
+		into *childMemory
+	}{{devChild, &r.dev}, {split, &r.worker}} {
+		if *c.into, err = b.childMemory(ctx, c.how, n); err != nil {
+			return r, fmt.Errorf("%s: %w", c.how, err)
+		}
+	}
+
+	if !b.opts.poll {
+		return r, nil
+	}
+	// Poll intake: the issues exist before the first poll finds them.
+	e, err = b.launch(ctx, setup{how: oneProcess, channels: b.opts.channels, preload: n,
+		extra: map[string]string{"JIT_POLL_INTERVAL": "1s"}})
+	if err != nil {
+		return r, err
+	}
+	defer e.Close()
+	begin = time.Now()
+	if err := e.waitIntake(ctx, n); err != nil {
+		return r, err
+	}
+	r.pollPerSec = float64(n) / time.Since(begin).Seconds()
+	return r, nil
+}
+
+// childMemory: the memory of how's child process when ready and with a
+// burst of n requests pending.
+func (b *bench) childMemory(ctx context.Context, how deployment, n int) (childMemory, error) {
+	var m childMemory
+	e, err := b.launch(ctx, setup{how: how, channels: b.opts.channels})
+	if err != nil {
+		return m, err
+	}
+	defer e.Close()
+	m.base, _ = e.proc.memory()
+	if _, _, err := e.burst(ctx, n); err != nil {
+		return m, err
+	}
+	time.Sleep(3 * time.Second)
+	m.pending, m.peak = e.proc.memory()
+	return m, nil
+}
+
+// burst creates n issues and sends their webhooks at once (64 in flight),
+// then waits until every workflow has read its issue.
+func (e *env) burst(ctx context.Context, n int) (sent map[int64]time.Time, begin time.Time, err error) {
+	issues := e.newIssues(n)
+	begin = time.Now()
+	if sent, err = e.sendAt(ctx, issues, 0); err != nil {
+		return nil, begin, err
+	}
+	return sent, begin, e.waitIntake(ctx, n)
+}
+
+// waitIntake waits until n issues have been read by their workflows.
+func (e *env) waitIntake(ctx context.Context, n int) error {
+	return waitUntil(ctx, time.Duration(n)*100*time.Millisecond+time.Minute, fmt.Sprintf("%d workflows", n),
+		func() bool { return e.f.bbRec.Reads() >= n })
+}
+
+// lastPost is when the last of the sent issues got its first card.
+func (e *env) lastPost(sent map[int64]time.Time) time.Time {
+	var last time.Time
+	for n := range sent {
+		if t, ok := e.f.slackRc.FirstPost(n); ok && t.After(last) {
+			last = t
+		}
+	}
+	return last
+}
