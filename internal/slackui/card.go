@@ -72,6 +72,11 @@ type Card struct {
 	StepsApproved  []StepDecision `json:"stepsApproved,omitempty"` // earlier steps approved via this card
 	DenyReason     string         `json:"denyReason,omitempty"`
 	Failure        string         `json:"failure,omitempty"` // what failed; a human must then act in Bytebase
+	// Trouble is a failure jitflow is still retrying ("Bytebase is not
+	// answering while approving step 1"), shown on a pending card without
+	// taking its buttons away; TroubleSince is when it began.
+	Trouble      string    `json:"trouble,omitempty"`
+	TroubleSince time.Time `json:"troubleSince,omitzero"`
 
 	// Lifecycle: how the request is decided, and its timers. All times come
 	// from the workflow; zero means "not set" (or, for the future ones,

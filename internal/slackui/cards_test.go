@@ -102,6 +102,11 @@ func goldenCards() map[string]Card {
 
 	cards["pending_step1of2"] = baseCard()
 
+	trouble := baseCard()
+	trouble.Trouble = "Bytebase is not answering while approving step 1 for <@U0BOSS> & co"
+	trouble.TroubleSince = decided
+	cards["pending_trouble"] = trouble
+
 	single := baseCard()
 	single.Databases = []string{"hr_prod"}
 	single.Step, single.TotalSteps = 1, 1

@@ -19,6 +19,9 @@ func statusText(c Card) string {
 	lines = append(lines, outcomeLine(c))
 	if c.State == StatePending {
 		lines = append(lines, chaseLines(c)...)
+		if c.Trouble != "" {
+			lines = append(lines, troubleLine(c))
+		}
 	}
 	if c.Failure != "" && c.State != StateFailed {
 		lines = append(lines, failureLine(c.Failure))
@@ -74,6 +77,15 @@ func failureLine(failure string) string {
 		failure = "Something went wrong."
 	}
 	return "⚠️ *Failed:* " + EscapeTruncate(failure, maxFailure) + "\nA human must act in Bytebase."
+}
+
+// troubleLine says what jitflow is still retrying, and since when.
+func troubleLine(c Card) string {
+	line := "⚠️ " + EscapeTruncate(c.Trouble, maxFailure)
+	if !c.TroubleSince.IsZero() {
+		line += " (since " + slackDate(c.TroubleSince) + ")"
+	}
+	return line + ". jitflow keeps retrying; nothing is lost."
 }
 
 // accessUntil says when granted access ends, if the card knows.
