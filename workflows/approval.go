@@ -41,8 +41,11 @@ type request struct {
 	result  Result
 	timers  timers
 	updates cardUpdates
-	waits   int // loop iterations in this run
-	logger  log.Logger
+	// Outgoing Slack messages other than card edits (fast path).
+	thread, dms, answers outbox
+	waits                int  // loop iterations in this run
+	fast                 bool // changeFastPath applies to this run
+	logger               log.Logger
 }
 
 // ApprovalWorkflow carries one Bytebase issue from "approval required" to an
@@ -62,18 +65,19 @@ func ApprovalWorkflow(ctx workflow.Context, in ApprovalInput) (Result, error) {
 	if err := workflow.SetQueryHandler(ctx, QueryState, r.snapshot); err != nil {
 		return Result{}, err
 	}
+	r.fast = fastPath(ctx)
 	clicks := workflow.GetSignalChannel(ctx, SignalClick)
 	hints := workflow.GetSignalChannel(ctx, SignalHint)
 
 	if in.Carried != nil {
 		r.resume(ctx, in.Carried)
-	} else if err := r.intake(ctx, hints); err != nil {
+	} else if err := r.intake(ctx, in.Snapshot, hints); err != nil {
 		r.setStatus(ctx, StatusFailed)
 		return Result{Status: StatusFailed, Note: err.Error()}, err
 	}
 	for r.result.Status == "" {
 		if r.shouldContinueAsNew(ctx, clicks, hints) {
-			r.flushCardUpdates(ctx)
+			r.flushOutgoing(ctx)
 			if clicks.Len() == 0 && hints.Len() == 0 { // none arrived while flushing
 				return Result{}, workflow.NewContinueAsNewError(ctx, ApprovalWorkflowName, ApprovalInput{Issue: r.ref, Carried: r.carry()})
 			}
@@ -101,7 +105,7 @@ func ApprovalWorkflow(ctx workflow.Context, in ApprovalInput) (Result, error) {
 	// Clicks that queued behind the outcome still get an answer, including
 	// any that arrive while the last card edit is sent.
 	for {
-		r.flushCardUpdates(ctx)
+		r.flushOutgoing(ctx)
 		var c Click
 		if !clicks.ReceiveAsync(&c) {
 			break
@@ -111,11 +115,15 @@ func ApprovalWorkflow(ctx workflow.Context, in ApprovalInput) (Result, error) {
 	return r.result, nil
 }
 
-// intake reads the issue and, when it awaits a decision jitflow handles,
-// posts the card. Anything else ends the workflow with StatusIgnored.
-func (r *request) intake(ctx workflow.Context, hints workflow.ReceiveChannel) error {
-	is, err := r.readIssue(ctx)
-	if err != nil {
+// intake reads the issue (or takes the starter's fresh read of it) and, when
+// it awaits a decision jitflow handles, posts the card. Anything else ends
+// the workflow with StatusIgnored.
+func (r *request) intake(ctx workflow.Context, snapshot *bytebase.Issue, hints workflow.ReceiveChannel) error {
+	var is bytebase.Issue
+	var err error
+	if r.fast && snapshot != nil && snapshot.Ref == r.ref {
+		is = *snapshot
+	} else if is, err = r.readIssue(ctx); err != nil {
 		return err
 	}
 	for i := 0; is.ApprovalStatus == "CHECKING" && i < checkingAttempts; i++ {
@@ -134,7 +142,7 @@ func (r *request) intake(ctx workflow.Context, hints workflow.ReceiveChannel) er
 	drain(hints) // the issue was just read: queued hints say nothing new
 	r.issue = is
 
-	if err := workflow.ExecuteActivity(bytebaseCtx(ctx, "Resolve the policy for this request"), a.RequestPolicy, is).Get(ctx, &r.policy); err != nil {
+	if err := r.read(ctx, bytebaseAPI, "Resolve the policy for this request", a.RequestPolicy, is).Get(ctx, &r.policy); err != nil {
 		return fmt.Errorf("resolve policy: %w", err)
 	}
 	if !r.policy.Handled || !is.AwaitingApproval() {
@@ -159,7 +167,10 @@ func (r *request) intake(ctx workflow.Context, hints workflow.ReceiveChannel) er
 	}
 	r.posted = &ref
 	r.card.Channel = ref.Channel
-	r.dmRequester(ctx, slackui.DMPosted(r.card, r.stepApprovers(ctx)))
+	posted, is := r.card, r.issue
+	r.send(ctx, &r.dms, func(ctx workflow.Context) {
+		r.sendDM(ctx, slackui.DMPosted(posted, r.stepApprovers(ctx, is)))
+	})
 	return nil
 }
 
@@ -167,7 +178,7 @@ func (r *request) intake(ctx workflow.Context, hints workflow.ReceiveChannel) er
 // not finding them is fine.
 func (r *request) lookupRequester(ctx workflow.Context) {
 	var who slackui.Person
-	if err := workflow.ExecuteActivity(slackCtx(ctx, "Find the requester in Slack"), a.FindSlackUser, r.issue.Requester).Get(ctx, &who); err != nil {
+	if err := r.read(ctx, slackAPI, "Find the requester in Slack", a.FindSlackUser, r.issue.Requester).Get(ctx, &who); err != nil {
 		r.logger.Warn("Looking up the requester in Slack failed", "error", err)
 		return
 	}
@@ -175,13 +186,17 @@ func (r *request) lookupRequester(ctx workflow.Context) {
 }
 
 // reconcile re-reads the issue and reflects what changed in Bytebase. A
-// failed read is not a decision: the request stays as it is.
+// failed read is not a decision: the request stays as it is, and the card
+// says that it may not show decisions made in Bytebase until a read
+// succeeds again.
 func (r *request) reconcile(ctx workflow.Context) {
 	is, err := r.readIssue(ctx)
 	if err != nil {
 		r.logger.Warn("Re-reading the issue failed; keeping the request as it is", "error", err)
+		r.showTrouble(ctx, troubleRereading)
 		return
 	}
+	r.clearTrouble(ctx, troubleRereading)
 	r.apply(ctx, is)
 }
 
@@ -233,7 +248,7 @@ func (r *request) fail(ctx workflow.Context, what string) {
 
 func (r *request) readIssue(ctx workflow.Context) (bytebase.Issue, error) {
 	var is bytebase.Issue
-	err := workflow.ExecuteActivity(bytebaseCtx(ctx, "Read the issue from Bytebase"), a.GetIssue, r.ref).Get(ctx, &is)
+	err := r.read(ctx, bytebaseAPI, "Read the issue from Bytebase", a.GetIssue, r.ref).Get(ctx, &is)
 	return is, err
 }
 

@@ -74,6 +74,9 @@ type approvalSuite struct {
 	notes       []activities.NotifyInput
 	dms         []string
 	decided     []activities.DecideInput
+	postedAt    time.Time // when PostCard ran, in the test's clock
+	// How long DM and PostThreadReply take (a paced Slack queue).
+	dmDelay, replyDelay time.Duration
 }
 
 // quietPolicy handles the request but never reminds, escalates, expires or
@@ -97,12 +100,13 @@ func (s *approvalSuite) SetupTest() {
 	}).Maybe()
 	s.env.OnActivity(a.FindSlackUser, mock.Anything, mock.Anything).Return(slackui.Person{SlackID: dev.SlackID, Email: dev.Email}, nil).Maybe()
 	s.env.OnActivity(a.StepApprovers, mock.Anything, mock.Anything).Return([]slackui.Person{alice}, nil).Maybe()
-	s.env.OnActivity(a.DM, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DMInput) (activities.DMResult, error) {
+	s.dmDelay, s.replyDelay = 0, 0
+	s.env.OnActivity(a.DM, mock.Anything, mock.Anything).AfterFn(func() time.Duration { return s.dmDelay }).Return(func(_ context.Context, in activities.DMInput) (activities.DMResult, error) {
 		s.dms = append(s.dms, in.Text)
 		return activities.DMResult{Sent: true}, nil
 	}).Maybe()
 	s.env.OnActivity(a.PostCard, mock.Anything, mock.Anything).Return(func(_ context.Context, c slackui.Card) (activities.CardRef, error) {
-		s.posted = append(s.posted, c)
+		s.posted, s.postedAt = append(s.posted, c), s.env.Now()
 		return card, nil
 	}).Maybe()
 	s.failUpdates = 0
@@ -114,7 +118,7 @@ func (s *approvalSuite) SetupTest() {
 		s.updates = append(s.updates, in.Card)
 		return nil
 	}).Maybe()
-	s.env.OnActivity(a.PostThreadReply, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ThreadReplyInput) error {
+	s.env.OnActivity(a.PostThreadReply, mock.Anything, mock.Anything).AfterFn(func() time.Duration { return s.replyDelay }).Return(func(_ context.Context, in activities.ThreadReplyInput) error {
 		s.replies = append(s.replies, in.Text)
 		return nil
 	}).Maybe()

@@ -73,6 +73,14 @@ func verbTitle(d Decision) string {
 	return "Approve"
 }
 
+// gerund says what a decision is doing, for the card: "approving".
+func gerund(d Decision) string {
+	if d == Deny {
+		return "denying"
+	}
+	return "approving"
+}
+
 // actionID maps a decision back to the button it came from.
 func actionID(d Decision) string {
 	if d == Deny {

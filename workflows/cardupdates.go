@@ -46,9 +46,3 @@ func (r *request) queueCardUpdate(ctx workflow.Context) {
 		u.running = false
 	})
 }
-
-// flushCardUpdates waits until the newest card has been sent, so a request
-// never ends (or continues as new) with its last state unsent.
-func (r *request) flushCardUpdates(ctx workflow.Context) {
-	_ = workflow.Await(ctx, func() bool { return r.updates.done == r.updates.want })
-}

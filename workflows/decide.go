@@ -45,14 +45,15 @@ func (r *request) onClick(ctx workflow.Context, c Click) {
 		return
 	}
 	var who slackui.Person
-	if err := workflow.ExecuteActivity(slackCtx(ctx, "Look up the clicker in Slack"), a.LookupSlackUser, c.UserID).Get(ctx, &who); err != nil {
+	if err := r.read(ctx, slackAPI, "Look up the clicker in Slack", a.LookupSlackUser, c.UserID).Get(ctx, &who); err != nil {
 		refuse("jitflow could not look you up in Slack, so nothing was done. Please try again.")
 		return
 	}
 	rec.By = who
 	var auth activities.AuthorizeResult
 	authIn := activities.AuthorizeInput{Issue: r.issue, Step: c.Step, Clicker: who}
-	if err := workflow.ExecuteActivity(bytebaseCtx(ctx, "May "+who.Email+" decide step "+fmt.Sprint(c.Step)+"?"), a.Authorize, authIn).Get(ctx, &auth); err != nil {
+	check := r.read(ctx, bytebaseAPI, "May "+who.Email+" decide step "+fmt.Sprint(c.Step)+"?", a.Authorize, authIn)
+	if err := r.awaitBytebase(ctx, check, "checking the permissions of "+who.Email, &auth); err != nil {
 		refuse("jitflow could not check your permissions in Bytebase, so nothing was done. Please try again.")
 		return
 	}
@@ -65,7 +66,8 @@ func (r *request) onClick(ctx workflow.Context, c Click) {
 	in := activities.DecideInput{Issue: r.ref, Step: c.Step, Approve: c.Decision == Approve, Comment: decisionComment(c, who)}
 	var res activities.DecideResult
 	summary := fmt.Sprintf("%s step %d in Bytebase for %s", verbTitle(c.Decision), c.Step, who.Email)
-	if err := workflow.ExecuteActivity(bytebaseCtx(ctx, summary), a.Decide, in).Get(ctx, &res); err != nil {
+	decide := workflow.ExecuteActivity(bytebaseCtx(ctx, summary), a.Decide, in)
+	if err := r.awaitBytebase(ctx, decide, fmt.Sprintf("%s step %d for %s", gerund(c.Decision), c.Step, who.Email), &res); err != nil {
 		rec.Outcome = "failed: " + err.Error()
 		r.clicks = append(r.clicks, rec)
 		r.fail(ctx, fmt.Sprintf("Could not %s step %d in Bytebase: %s", c.Decision, c.Step, rootMessage(err)))

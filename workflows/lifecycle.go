@@ -109,11 +109,26 @@ func (t *timers) addTo(ctx workflow.Context, sel workflow.Selector, r *request) 
 // remind mentions the step's approvers in the card's thread.
 func (r *request) remind(ctx workflow.Context) {
 	r.timers.RemindAt = time.Time{}
-	approvers := r.stepApprovers(ctx)
+	if !r.fast {
+		approvers := r.stepApprovers(ctx, r.issue)
+		r.card.RemindedAt = workflow.Now(ctx)
+		r.updateCard(ctx)
+		r.threadReply(ctx, slackui.ReminderReply(r.card, approvers))
+		r.setDetails(ctx)
+		return
+	}
+	// The approvers are looked up by the thread's sender, so the request
+	// need not wait for Bytebase and Slack to answer.
 	r.card.RemindedAt = workflow.Now(ctx)
 	r.updateCard(ctx)
-	r.threadReply(ctx, slackui.ReminderReply(r.card, approvers))
 	r.setDetails(ctx)
+	if r.posted == nil {
+		return
+	}
+	reminded, is, ref := r.card, r.issue, *r.posted
+	r.send(ctx, &r.thread, func(ctx workflow.Context) {
+		r.postReply(ctx, activities.ThreadReplyInput{Ref: ref, Text: slackui.ReminderReply(reminded, r.stepApprovers(ctx, is))})
+	})
 }
 
 // escalate tells on-call: a post in the escalation channel mentioning the
@@ -124,9 +139,12 @@ func (r *request) escalate(ctx workflow.Context) {
 	r.card.EscalatedAt, r.card.EscalatesAt = workflow.Now(ctx), time.Time{}
 	r.card.EscalatedTo = slackui.Escalation{Channel: esc.Channel, UsergroupID: r.policy.UsergroupID, UsergroupHandle: esc.Usergroup, Users: esc.Users}
 	if esc.Channel != "" {
-		if err := workflow.ExecuteActivity(slackPostCtx(ctx, esc.Channel, "Escalate to on-call"), a.Escalate, r.card).Get(ctx, nil); err != nil {
-			r.logger.Error("Posting the escalation failed", "error", err)
-		}
+		escalated := r.card
+		r.send(ctx, &r.thread, func(ctx workflow.Context) {
+			if err := workflow.ExecuteActivity(slackPostCtx(ctx, esc.Channel, "Escalate to on-call"), a.Escalate, escalated).Get(ctx, nil); err != nil {
+				r.logger.Error("Posting the escalation failed", "error", err)
+			}
+		})
 	}
 	r.updateCard(ctx)
 	r.threadReply(ctx, slackui.EscalationReply(r.card))
@@ -140,7 +158,8 @@ func (r *request) expire(ctx workflow.Context) {
 	note := fmt.Sprintf("No decision within %s; denied automatically", humanDuration(r.policy.ExpireAfter))
 	in := activities.DecideInput{Issue: r.ref, Step: r.card.Step, Comment: note + " by jitflow."}
 	var res activities.DecideResult
-	if err := workflow.ExecuteActivity(bytebaseCtx(ctx, "Reject in Bytebase: expired"), a.Decide, in).Get(ctx, &res); err != nil {
+	decide := workflow.ExecuteActivity(bytebaseCtx(ctx, "Reject in Bytebase: expired"), a.Decide, in)
+	if err := r.awaitBytebase(ctx, decide, "denying the expired request", &res); err != nil {
 		r.fail(ctx, fmt.Sprintf("Could not deny the expired request in Bytebase: %s", rootMessage(err)))
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/jitflow/jitflow/activities"
+	"github.com/jitflow/jitflow/internal/bytebase"
 	"github.com/jitflow/jitflow/internal/metrics"
 	"github.com/jitflow/jitflow/internal/slackui"
 )
@@ -38,12 +39,20 @@ func cardLabel(c slackui.Card) string {
 	}
 }
 
+// threadReply adds a line to the card's thread, after those before it.
+// Slack failures are logged: the thread is the human-readable copy of what
+// the workflow's history records.
 func (r *request) threadReply(ctx workflow.Context, text string) {
 	if r.posted == nil {
 		return
 	}
 	in := activities.ThreadReplyInput{Ref: *r.posted, Text: text}
-	if err := workflow.ExecuteActivity(slackPostCtx(ctx, r.posted.Channel, "Thread reply"), a.PostThreadReply, in).Get(ctx, nil); err != nil {
+	r.send(ctx, &r.thread, func(ctx workflow.Context) { r.postReply(ctx, in) })
+}
+
+// postReply posts one thread reply now.
+func (r *request) postReply(ctx workflow.Context, in activities.ThreadReplyInput) {
+	if err := workflow.ExecuteActivity(slackPostCtx(ctx, in.Ref.Channel, "Thread reply"), a.PostThreadReply, in).Get(ctx, nil); err != nil {
 		r.logger.Error("Posting the thread reply failed", "error", err)
 	}
 }
@@ -54,25 +63,32 @@ func (r *request) notify(ctx workflow.Context, c Click, text string) {
 		return
 	}
 	in := activities.NotifyInput{Channel: c.Channel, UserID: c.UserID, Text: text}
-	if err := workflow.ExecuteActivity(slackCtx(ctx, "Tell the clicker"), a.NotifyUser, in).Get(ctx, nil); err != nil {
-		r.logger.Warn("Telling the clicker failed", "user", c.UserID, "error", err)
-	}
+	r.send(ctx, &r.answers, func(ctx workflow.Context) {
+		if err := workflow.ExecuteActivity(slackCtx(ctx, "Tell the clicker"), a.NotifyUser, in).Get(ctx, nil); err != nil {
+			r.logger.Warn("Telling the clicker failed", "user", in.UserID, "error", err)
+		}
+	})
 }
 
-// dmRequester tells the requester where their request stands; skipped (by
-// the activity) when they have no Slack account.
+// dmRequester tells the requester where their request stands.
 func (r *request) dmRequester(ctx workflow.Context, text string) {
+	r.send(ctx, &r.dms, func(ctx workflow.Context) { r.sendDM(ctx, text) })
+}
+
+// sendDM sends a DM to the requester now; skipped (by the activity) when
+// they have no Slack account.
+func (r *request) sendDM(ctx workflow.Context, text string) {
 	in := activities.DMInput{Email: r.issue.Requester, Text: text}
 	if err := workflow.ExecuteActivity(slackDMCtx(ctx, "Tell the requester"), a.DM, in).Get(ctx, nil); err != nil {
 		r.logger.Warn("Messaging the requester failed", "error", err)
 	}
 }
 
-// stepApprovers are the people who can approve the pending step, for
-// mentions; empty when they can't be found (the request goes on).
-func (r *request) stepApprovers(ctx workflow.Context) []slackui.Person {
+// stepApprovers are the people who can approve the issue's pending step,
+// for mentions; empty when they can't be found (the request goes on).
+func (r *request) stepApprovers(ctx workflow.Context, is bytebase.Issue) []slackui.Person {
 	var people []slackui.Person
-	if err := workflow.ExecuteActivity(bytebaseCtx(ctx, "Find who can approve step "+fmt.Sprint(r.card.Step)), a.StepApprovers, r.issue).Get(ctx, &people); err != nil {
+	if err := r.read(ctx, bytebaseAPI, "Find who can approve step "+fmt.Sprint(is.PendingStep()), a.StepApprovers, is).Get(ctx, &people); err != nil {
 		r.logger.Warn("Finding the step's approvers failed", "error", err)
 	}
 	return people

@@ -1,7 +1,12 @@
 package workflows
 
 import (
+	"context"
+	"errors"
+	"fmt"
+
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/jitflow/jitflow/internal/bytebase"
@@ -29,4 +34,37 @@ func StartOptions(ref bytebase.IssueRef, taskQueue, summary string) client.Start
 		TypedSearchAttributes:    StartAttributes(ref),
 		StaticSummary:            summary,
 	}
+}
+
+// Starter is the part of the Temporal client that StartRequest needs.
+type Starter interface {
+	ExecuteWorkflow(ctx context.Context, options client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error)
+	SignalWithStartWorkflow(ctx context.Context, workflowID, signalName string, signalArg any,
+		options client.StartWorkflowOptions, workflow any, workflowArgs ...any) (client.WorkflowRun, error)
+}
+
+// StartRequest starts the approval workflow of in.Issue, or hands the hint to
+// the one already running. A new request is started with ExecuteWorkflow and
+// eager start: when a worker shares c (jitflow dev), the server returns the
+// workflow's first task to that worker in its answer instead of through the
+// task queue. Only when the workflow exists already is the hint sent, with
+// SignalWithStart, which also covers a workflow that closed in between.
+func StartRequest(ctx context.Context, c Starter, taskQueue, summary string, in ApprovalInput, hint Hint) error {
+	opts := StartOptions(in.Issue, taskQueue, summary)
+	eager := opts
+	eager.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL
+	eager.WorkflowExecutionErrorWhenAlreadyStarted = true
+	eager.EnableEagerStart = true
+	_, err := c.ExecuteWorkflow(ctx, eager, ApprovalWorkflowName, in)
+	var running *serviceerror.WorkflowExecutionAlreadyStarted
+	if !errors.As(err, &running) {
+		if err != nil {
+			return fmt.Errorf("start %s: %w", opts.ID, err)
+		}
+		return nil
+	}
+	if _, err := c.SignalWithStartWorkflow(ctx, opts.ID, SignalHint, hint, opts, ApprovalWorkflowName, in); err != nil {
+		return fmt.Errorf("signal-with-start %s: %w", opts.ID, err)
+	}
+	return nil
 }

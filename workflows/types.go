@@ -38,10 +38,16 @@ func ParseWorkflowID(id string) (bytebase.IssueRef, error) {
 	return bytebase.IssueRef{Project: parts[1], Number: n}, nil
 }
 
-// ApprovalInput starts the workflow of one issue. It carries only the issue's
-// identity: everything else is read from Bytebase, never from a webhook.
+// ApprovalInput starts the workflow of one issue. It carries the issue's
+// identity and, at most, the issue as the starter read it from Bytebase's
+// API a moment before: nothing is ever taken from a webhook's body.
 type ApprovalInput struct {
 	Issue bytebase.IssueRef `json:"issue"`
+	// Snapshot is the issue as the gateway read it (GetIssue, Bytebase's
+	// cache skipped) just before starting the workflow, which then need not
+	// read it again; nil when the gateway has no Bytebase credentials or
+	// its read failed.
+	Snapshot *bytebase.Issue `json:"snapshot,omitempty"`
 	// Carried is the state of a request continued as new (long waits keep
 	// their history short); nil for a new request.
 	Carried *Carried `json:"carried,omitempty"`
