@@ -38,10 +38,11 @@ func (g *gateway) bytebaseWebhook(c echo.Context) error {
 	hint := workflows.Hint{Event: ev.Name}
 	log := g.log.With("issue", ev.Issue.String(), "workflow_id", id, "event", ev.Name)
 	if ev.ApprovalNeeded {
-		_, err = g.cfg.Temporal.SignalWithStartWorkflow(ctx, id, workflows.SignalHint, hint,
-			workflows.StartOptions(ev.Issue, g.cfg.TaskQueue, g.summary(ctx, ev.Issue)), workflows.ApprovalWorkflowName,
-			workflows.ApprovalInput{Issue: ev.Issue})
-		if err != nil {
+		in, summary := workflows.ApprovalInput{Issue: ev.Issue}, ""
+		if is := g.readIssue(ctx, ev.Issue); is != nil {
+			in.Snapshot, summary = is, is.Summary()
+		}
+		if err := workflows.StartRequest(ctx, g.cfg.Temporal, g.cfg.TaskQueue, summary, in, hint); err != nil {
 			log.Error("starting the approval workflow failed", "error", err)
 			return echo.NewHTTPError(http.StatusServiceUnavailable, "could not start the approval workflow; Bytebase will retry")
 		}
@@ -62,26 +63,27 @@ func (g *gateway) bytebaseWebhook(c echo.Context) error {
 	return ack(c, ev.Shape)
 }
 
-// summaryTimeout bounds the optional issue read, so the webhook still
+// issueReadTimeout bounds the optional issue read, so the webhook still
 // answers well inside Bytebase's 3 seconds.
-const summaryTimeout = time.Second
+const issueReadTimeout = time.Second
 
-// summary is the request in words for the workflow's static summary, read
-// from Bytebase's API (never from the webhook's text); "" when the gateway
-// has no Bytebase credentials or the read fails; the workflow reads the
-// issue itself either way.
-func (g *gateway) summary(ctx context.Context, ref bytebase.IssueRef) string {
+// readIssue reads the issue from Bytebase's API (never from the webhook's
+// text) for the new workflow: its static summary in the Temporal UI says
+// what the request is, and the workflow need not read the issue again. nil
+// when the gateway has no Bytebase credentials or the read fails; the
+// workflow then reads the issue itself.
+func (g *gateway) readIssue(ctx context.Context, ref bytebase.IssueRef) *bytebase.Issue {
 	if g.cfg.Issues == nil {
-		return ""
+		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, summaryTimeout)
+	ctx, cancel := context.WithTimeout(ctx, issueReadTimeout)
 	defer cancel()
 	is, err := g.cfg.Issues.GetIssue(ctx, ref)
 	if err != nil {
-		g.log.Debug("reading the issue for its summary failed", "issue", ref.String(), "error", err)
-		return ""
+		g.log.Debug("reading the issue for the new request failed", "issue", ref.String(), "error", err)
+		return nil
 	}
-	return is.Summary()
+	return &is
 }
 
 // ack is the reply Bytebase counts as delivered: "ok" for SLACK-type

@@ -18,7 +18,7 @@ func newModalGateway(t *testing.T) (*httptest.Server, *recorder, *slackfake.Serv
 	t.Helper()
 	sf := slackfake.New(slackfake.Options{BotToken: "xoxb-modal-test"})
 	t.Cleanup(sf.Close)
-	rec := &recorder{closed: map[string]bool{}}
+	rec := newRecorder()
 	srv := httptest.NewServer(New(Config{Temporal: rec, TaskQueue: "q", SigningSecret: secret, WebhookToken: webhookToken,
 		Notifier: slack.New("xoxb-modal-test", slack.OptionAPIURL(sf.URL()))}))
 	t.Cleanup(srv.Close)

@@ -34,7 +34,7 @@ func FuzzInteraction(f *testing.F) {
 	f.Add([]byte(`{"type":"view_submission","view":{"callback_id":"jit_deny_modal","private_metadata":"{\"wf\":\"jit/a/1\"}"}}`))
 	f.Add([]byte(`null`))
 
-	rec := &recorder{closed: map[string]bool{}}
+	rec := newRecorder()
 	h := New(Config{Temporal: rec, TaskQueue: "q", SigningSecret: secret, WebhookToken: webhookToken})
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		body := []byte("payload=" + url.QueryEscape(string(payload)))

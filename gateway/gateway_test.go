@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
@@ -42,11 +43,37 @@ type recorder struct {
 	signals   []signal
 	err       error // returned by every call when set
 	closed    map[string]bool
+	// running are the workflows started; inputs are their start inputs.
+	running map[string]bool
+	inputs  []workflows.ApprovalInput
+	eager   []bool // EnableEagerStart of each new start
 }
 
 type signal struct {
 	id, name string
 	arg      any
+}
+
+// ExecuteWorkflow starts a workflow unless it runs already, as a server
+// does with the FAIL conflict policy the gateway asks for.
+func (r *recorder) ExecuteWorkflow(_ context.Context, opts client.StartWorkflowOptions, wf any, args ...any) (client.WorkflowRun, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		return nil, r.err
+	}
+	if wf != workflows.ApprovalWorkflowName || len(args) != 1 || opts.WorkflowIDConflictPolicy != enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL || !opts.WorkflowExecutionErrorWhenAlreadyStarted {
+		panic("bad start")
+	}
+	if r.running[opts.ID] {
+		return nil, serviceerror.NewWorkflowExecutionAlreadyStarted("already started", "", "run-1")
+	}
+	r.running[opts.ID] = true
+	r.starts = append(r.starts, opts.ID)
+	r.summaries = append(r.summaries, opts.StaticSummary)
+	r.inputs = append(r.inputs, args[0].(workflows.ApprovalInput))
+	r.eager = append(r.eager, opts.EnableEagerStart)
+	return nil, nil
 }
 
 func (r *recorder) SignalWithStartWorkflow(_ context.Context, id, name string, arg any, opts client.StartWorkflowOptions, wf any, args ...any) (client.WorkflowRun, error) {
@@ -83,9 +110,11 @@ func (r *recorder) SignalWorkflow(_ context.Context, id, _, name string, arg any
 	return nil
 }
 
+func newRecorder() *recorder { return &recorder{closed: map[string]bool{}, running: map[string]bool{}} }
+
 func newTestGateway(t *testing.T) (*httptest.Server, *recorder) {
 	t.Helper()
-	rec := &recorder{closed: map[string]bool{}}
+	rec := newRecorder()
 	srv := httptest.NewServer(New(Config{Temporal: rec, TaskQueue: "q", SigningSecret: secret, WebhookToken: webhookToken}))
 	t.Cleanup(srv.Close)
 	return srv, rec
@@ -130,6 +159,23 @@ func TestWebhookShapesAndReplies(t *testing.T) {
 				t.Errorf("starts = %v", rec.starts)
 			}
 		})
+	}
+}
+
+// A new request is started eagerly; the same event again finds it running
+// and hands it a hint instead of starting a second one.
+func TestRepeatedWebhookHintsTheRunningRequest(t *testing.T) {
+	srv, rec := newTestGateway(t)
+	for range 2 {
+		if resp, body := post(t, srv.URL+"/api/bytebase/webhook?token="+webhookToken, "application/json", fixture(t, "custom-approval.json")); resp.StatusCode != 200 {
+			t.Fatalf("%d %s", resp.StatusCode, body)
+		}
+	}
+	if len(rec.inputs) != 1 || !rec.eager[0] || rec.inputs[0].Issue.Number != 123 {
+		t.Fatalf("new starts = %+v (eager %v), want one eager start of #123", rec.inputs, rec.eager)
+	}
+	if len(rec.signals) != 1 || rec.signals[0].name != workflows.SignalHint || rec.signals[0].id != "jit/project-sample/123" {
+		t.Fatalf("signals = %+v, want one hint to the running request", rec.signals)
 	}
 }
 

@@ -39,7 +39,7 @@ func newHardened(t *testing.T, tweak func(*Config)) *hardened {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &hardened{rec: &recorder{closed: map[string]bool{}}, m: m, logs: &bytes.Buffer{}}
+	h := &hardened{rec: newRecorder(), m: m, logs: &bytes.Buffer{}}
 	cfg := Config{Temporal: h.rec, TaskQueue: "q", SigningSecret: secret, WebhookToken: webhookToken,
 		Metrics: m, Logger: slog.New(slog.NewJSONHandler(h.logs, nil))}
 	if tweak != nil {
@@ -262,7 +262,7 @@ func TestServerTimeouts(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, l, New(Config{Temporal: &recorder{}}), Timeouts{
+		done <- serve(ctx, l, New(Config{Temporal: newRecorder()}), Timeouts{
 			ReadHeader: 100 * time.Millisecond, Read: time.Second, Write: time.Second, Idle: time.Second, Shutdown: time.Second})
 	}()
 	defer func() {

@@ -94,6 +94,20 @@ type countingTemporal struct {
 	m *metrics.Metrics
 }
 
+// ExecuteWorkflow counts a new request as started. Its workflow running
+// already is not counted here: the SignalWithStart that follows counts it.
+func (t countingTemporal) ExecuteWorkflow(ctx context.Context, options client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error) {
+	run, err := t.Temporal.ExecuteWorkflow(ctx, options, workflow, args...)
+	var running *serviceerror.WorkflowExecutionAlreadyStarted
+	switch {
+	case err == nil:
+		t.m.Webhook(metrics.WebhookStarted)
+	case !errors.As(err, &running):
+		t.m.Webhook(metrics.WebhookFailed)
+	}
+	return run, err
+}
+
 func (t countingTemporal) SignalWithStartWorkflow(ctx context.Context, workflowID, signalName string, signalArg any,
 	options client.StartWorkflowOptions, workflow any, workflowArgs ...any) (client.WorkflowRun, error) {
 	run, err := t.Temporal.SignalWithStartWorkflow(ctx, workflowID, signalName, signalArg, options, workflow, workflowArgs...)

@@ -18,9 +18,10 @@ func (r issueReader) GetIssue(context.Context, bytebase.IssueRef) (bytebase.Issu
 	return r.is, r.err
 }
 
-// With Bytebase credentials the webhook path names the request in words in
-// the workflow's static summary, read from the API; without them (or if the
-// read fails) it names the issue, and the request starts all the same.
+// With Bytebase credentials the webhook path reads the issue from the API:
+// the workflow's static summary names the request in words and the workflow
+// gets the issue as read; without them (or if the read fails) the summary
+// names the issue, and the request starts all the same.
 func TestWebhookStartSummary(t *testing.T) {
 	is := bytebase.Issue{Requester: "dev@example.com", Role: "roles/sqlEditorUser", Databases: []string{"instances/prod/databases/hr_prod"}}
 	cases := []struct {
@@ -34,7 +35,7 @@ func TestWebhookStartSummary(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := &recorder{closed: map[string]bool{}}
+			rec := newRecorder()
 			srv := httptest.NewServer(New(Config{Temporal: rec, TaskQueue: "q", SigningSecret: secret, WebhookToken: webhookToken, Issues: tc.issues}))
 			defer srv.Close()
 			resp, body := post(t, srv.URL+"/api/bytebase/webhook?token="+webhookToken, "application/json", fixture(t, "custom-approval.json"))
@@ -43,6 +44,11 @@ func TestWebhookStartSummary(t *testing.T) {
 			}
 			if len(rec.summaries) != 1 || rec.summaries[0] != tc.want {
 				t.Errorf("summary = %q, want %q", rec.summaries, tc.want)
+			}
+			// The issue the gateway read goes to the workflow, which then
+			// need not read it again.
+			if got, want := rec.inputs[0].Snapshot != nil, tc.name == "read from Bytebase"; got != want {
+				t.Errorf("snapshot passed = %v, want %v", got, want)
 			}
 		})
 	}
