@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -62,6 +63,9 @@ type env struct {
 	ready     func() error // waits until the (re)started child serves; nil in one process
 	preloaded []int64
 	closers   []func() error
+
+	mu    sync.Mutex
+	acked map[int64]time.Time // when each issue's webhook got its 200
 }
 
 // Close stops everything launch started, last first.

@@ -78,14 +78,14 @@ func (b *bench) runAll(ctx context.Context) error {
 	r.printf("# jitflow-bench results\n\n%s, GOMAXPROCS %d, %s, fakes: Bytebase +%s, Slack +%s, injected error rate %.2f, %d card channel(s), worker cache %s\n\n",
 		time.Now().UTC().Format(time.RFC3339), runtime.GOMAXPROCS(0), runtime.Version(), o.bbLatency, o.slackLatency, o.errRate, o.channels, cache)
 	if o.run["latency"] {
-		r.printf("## Webhook → workflow running → card posted (%d card channel(s))\n\n"+
-			"| deployment | channels | rate (req/s) | requests | → running p50 / p99 ms | → card p50 ms | → card p95 ms | → card p99 ms | lost | duplicate cards |\n|---|---|---|---|---|---|---|---|---|---|\n", o.channels)
+		r.printf("## Webhook → 200 (durable) → card posted (%d card channel(s))\n\n"+
+			"| deployment | channels | rate (req/s) | requests | → 200 (durable) p50 / p99 ms | → card p50 ms | → card p95 ms | → card p99 ms | lost | duplicate cards |\n|---|---|---|---|---|---|---|---|---|---|\n", o.channels)
 		for _, how := range b.deployments() {
 			suffix := ""
 			if how != oneProcess {
 				suffix = " (" + how.String() + ")"
 			}
-			for _, name := range []string{"card p50", "card p99", "running p50", "running p99"} {
+			for _, name := range []string{"card p50", "card p99", "durable p50", "durable p99"} {
 				r.latency = append(r.latency, series{name: name + suffix, color: chartColors[len(r.latency)%len(chartColors)]})
 			}
 		}
@@ -124,7 +124,7 @@ func (b *bench) runAll(ctx context.Context) error {
 		if o.drain {
 			cards = "posted until all N were (-drain)"
 		}
-		r.printf("## Bursts and pending requests (%d card channel(s), worker cache %s)\n\nIntake: webhook (or poll) until the workflow reads the issue. Cards: %s. "+
+		r.printf("## Bursts and pending requests (%d card channel(s), worker cache %s)\n\nWebhook intake: until every webhook got its 200 (the request durable in Temporal); poll intake: until every workflow found by the poller read its issue. Cards: %s. "+
 			"In-process RSS is this whole process (embedded Temporal server in memory, worker, gateway, fakes and their recorded calls), after a GC. "+
 			"Dev on state file: a child `jitflow dev --state-dir` (SQLite file); worker alone: a child `jitflow worker` (Temporal and the gateway in the harness); "+
 			"their RSS when ready → with N pending (peak VmHWM), no forced GC.\n\n"+
@@ -193,7 +193,7 @@ func (b *bench) writeFiles() error {
 		return fmt.Errorf("chart: %w", err)
 	}
 	defer f.Close()
-	title := fmt.Sprintf("jitflow: webhook → workflow running / card posted, %d channel(s)", b.opts.channels)
+	title := fmt.Sprintf("jitflow: webhook → 200 (durable) / card posted, %d channel(s)", b.opts.channels)
 	if err := writeChart(f, title, "webhooks per second", "latency (ms, log scale)", b.out.latency); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}

@@ -37,7 +37,9 @@ func (b *bench) start(ctx context.Context, how deployment) (*env, error) {
 }
 
 // sendAt sends one webhook per issue at rate per second (0: all at once,
-// limited to 64 in flight) and returns when each was sent.
+// limited to 64 in flight) and returns when each was sent. When it returns,
+// every request is durable in Temporal: the gateway answers 200 only then
+// (see Acked).
 func (e *env) sendAt(ctx context.Context, issues []int64, rate float64) (map[int64]time.Time, error) {
 	sent := make(map[int64]time.Time, len(issues))
 	var mu sync.Mutex
@@ -58,10 +60,27 @@ func (e *env) sendAt(ctx context.Context, issues []int64, rate float64) (map[int
 			mu.Lock()
 			sent[n] = start
 			mu.Unlock()
-			return e.d.webhook(gctx, n)
+			if err := e.d.webhook(gctx, n); err != nil {
+				return err
+			}
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			if e.acked == nil {
+				e.acked = map[int64]time.Time{}
+			}
+			e.acked[n] = time.Now()
+			return nil
 		})
 	}
 	return sent, g.Wait()
+}
+
+// Acked is when issue n's webhook got its 200: its request was durable.
+func (e *env) Acked(n int64) (time.Time, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	t, ok := e.acked[n]
+	return t, ok
 }
 
 // waitCards waits until every sent issue has a card, allowing for Slack's
@@ -112,20 +131,20 @@ func (e *env) newIssues(n int) []int64 {
 	return out
 }
 
-// webhookLatency: webhook → the workflow reads the issue (intake) and →
+// webhookLatency: webhook → 200 (the request durable in Temporal) and →
 // card posted, at a steady rate.
-func (b *bench) webhookLatency(ctx context.Context, how deployment, rate float64, count int) (intake, card latencies, err error) {
+func (b *bench) webhookLatency(ctx context.Context, how deployment, rate float64, count int) (acked, card latencies, err error) {
 	e, err := b.start(ctx, how)
 	if err != nil {
-		return intake, card, err
+		return acked, card, err
 	}
 	defer e.Close()
 	sent, err := e.sendAt(ctx, e.newIssues(count), rate)
 	if err != nil {
-		return intake, card, err
+		return acked, card, err
 	}
 	err = e.waitCards(ctx, sent)
-	return e.since(sent, e.f.bbRec.FirstRead), e.since(sent, e.f.slackRc.FirstPost), err
+	return e.since(sent, e.Acked), e.since(sent, e.f.slackRc.FirstPost), err
 }
 
 // clickResult are the three latencies of a click.
