@@ -41,7 +41,7 @@ var slackScopes = map[string][]string{
 	"GetBotInfo":              {"users:read"},                         // bots.info
 	"OpenConversation":        {"im:write"},                           // conversations.open (DMs)
 	"GetConversationHistory":  {"channels:history", "groups:history"}, // public or private card channel
-	"GetConversationReplies":  {"channels:history", "groups:history"},
+	"GetConversationReplies":  {"channels:history", "groups:history"}, // conversations.replies: the card's thread
 	"GetConversationInfo":     {"channels:read", "groups:read"},
 	"GetConversations":        {"channels:read", "groups:read"},
 	"JoinConversation":        {"channels:join"},

@@ -3,6 +3,8 @@ package activities
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -17,90 +19,178 @@ type CardRef struct {
 	TS      string `json:"ts"`
 }
 
-// cardEventType tags cards in Slack message metadata, so a card can be found
-// again by workflow ID.
-const cardEventType = "jitflow_card"
-
-// How a retried PostCard looks for the card an earlier attempt may have
-// posted. The margin covers clock skew between Temporal and Slack; the page
-// bound keeps a retry cheap in a busy channel (conversations.history is tier
-// 3): a card with more than cardLookupPages×cardLookupLimit newer messages
-// above it is not found, and is posted again.
+// Metadata event types of the messages jitflow posts. A retried post finds
+// the message an earlier attempt may have posted by its type and payload (see
+// postOnce).
 const (
-	cardLookupMargin = 2 * time.Minute
-	cardLookupLimit  = 200
-	cardLookupPages  = 3
+	cardEventType       = "jitflow_card"       // payload: workflow_id
+	replyEventType      = "jitflow_reply"      // payload: workflow_id, key
+	escalationEventType = "jitflow_escalation" // payload: workflow_id, step
 )
 
-// PostCard posts the request card to card.Channel (SLACK_CHANNEL if empty).
-// chat.postMessage is not idempotent: an attempt that timed out may still
-// have posted. So a retry first looks for the card by its metadata and
-// returns it instead of posting a second one; the first attempt skips the
-// lookup, as nothing can have been posted yet. Run it as a regular activity:
-// a local activity's ScheduledTime is its current attempt's, which would
-// narrow the lookup window past a card posted minutes earlier.
+// How a retried post looks for the message an earlier attempt may have
+// posted. The margin covers clock skew between Temporal and Slack; the page
+// bound keeps a retry cheap in a busy channel or thread
+// (conversations.history and conversations.replies are tier 3): a message
+// with more than lookupPages×lookupLimit newer messages above it (older
+// replies before it, in a thread) is not found, and is posted again.
+const (
+	lookupMargin = 2 * time.Minute
+	lookupLimit  = 200
+	lookupPages  = 3
+)
+
+// tag is the metadata a message is posted with, and by which a retry finds
+// it again: its event type and every field of its payload must match.
+type tag struct {
+	eventType string
+	payload   map[string]any
+}
+
+func (t tag) metadata() slack.SlackMetadata {
+	return slack.SlackMetadata{EventType: t.eventType, EventPayload: t.payload}
+}
+
+// marks reports whether m carries t. Payload values compare by their text:
+// a number comes back from Slack as a float64.
+func (t tag) marks(m slack.Message) bool {
+	if m.Metadata.EventType != t.eventType {
+		return false
+	}
+	for k, want := range t.payload {
+		got, ok := m.Metadata.EventPayload[k]
+		if !ok || fmt.Sprint(got) != fmt.Sprint(want) {
+			return false
+		}
+	}
+	return true
+}
+
+// post is one message to post at most once.
+type post struct {
+	what    string // "card", "thread reply", "escalation": for logs
+	desc    string // for errors, e.g. "card for jit/p/1"
+	channel string
+	thread  string // the parent's ts, for a thread reply
+	tag     *tag   // nil: post without metadata and never look (not findable)
+	options []slack.MsgOption
+}
+
+// postOnce posts p and returns where it landed. chat.postMessage is not
+// idempotent: an attempt that timed out may still have posted. So a retry
+// first looks for the message by its tag (among the channel's messages, or
+// the thread's replies) and returns it instead of posting a second one; the
+// first attempt skips the lookup, as nothing can have been posted yet. The
+// lookup is bounded by the activity's ScheduledTime, which for a regular
+// activity is its first attempt's: run these as regular activities, not
+// local ones, whose ScheduledTime is the current attempt's and would narrow
+// the window past a message posted minutes earlier.
+func (a *Activities) postOnce(ctx context.Context, p post) (CardRef, error) {
+	if p.tag != nil && activity.IsActivity(ctx) {
+		if info := activity.GetInfo(ctx); info.Attempt > 1 {
+			ref, found, err := a.findPosted(ctx, p, info.ScheduledTime)
+			if err != nil {
+				return CardRef{}, slackFailure(fmt.Errorf("look for an earlier %s in %s: %w", p.desc, p.channel, err))
+			}
+			if found {
+				a.log().Info(p.what+" already posted by an earlier attempt", append(p.tag.logAttrs(),
+					"channel", ref.Channel, "ts", ref.TS, "attempt", info.Attempt)...)
+				return ref, nil
+			}
+		}
+	}
+	opts := p.options
+	if p.thread != "" {
+		opts = append(opts, slack.MsgOptionTS(p.thread))
+	}
+	if p.tag != nil {
+		opts = append(opts, slack.MsgOptionMetadata(p.tag.metadata()))
+	}
+	channel, ts, err := a.Slack.PostMessageContext(ctx, p.channel, opts...)
+	if err != nil {
+		return CardRef{}, slackFailure(fmt.Errorf("post %s to %s: %w", p.desc, p.channel, err))
+	}
+	return CardRef{Channel: channel, TS: ts}, nil
+}
+
+// findPosted looks for the message tagged like p among p.channel's messages
+// (conversations.history, newest first) or, for a thread reply, among the
+// thread's replies (conversations.replies, oldest first), posted since the
+// activity was first scheduled, reading at most lookupPages pages.
+func (a *Activities) findPosted(ctx context.Context, p post, scheduled time.Time) (CardRef, bool, error) {
+	oldest := ""
+	if !scheduled.IsZero() {
+		oldest = slackTS(scheduled.Add(-lookupMargin))
+	}
+	var page func(cursor string) (msgs []slack.Message, hasMore bool, next string, err error)
+	if p.thread == "" {
+		params := &slack.GetConversationHistoryParameters{
+			ChannelID: p.channel, Oldest: oldest, Limit: lookupLimit, IncludeAllMetadata: true,
+		}
+		page = func(cursor string) ([]slack.Message, bool, string, error) {
+			params.Cursor = cursor
+			res, err := a.Slack.GetConversationHistoryContext(ctx, params)
+			if err != nil {
+				return nil, false, "", err
+			}
+			return res.Messages, res.HasMore, res.ResponseMetaData.NextCursor, nil
+		}
+	} else {
+		params := &slack.GetConversationRepliesParameters{
+			ChannelID: p.channel, Timestamp: p.thread, Oldest: oldest, Limit: lookupLimit, IncludeAllMetadata: true,
+		}
+		page = func(cursor string) ([]slack.Message, bool, string, error) {
+			params.Cursor = cursor
+			return a.Slack.GetConversationRepliesContext(ctx, params)
+		}
+	}
+	cursor := ""
+	for range lookupPages {
+		msgs, hasMore, next, err := page(cursor)
+		if err != nil {
+			return CardRef{}, false, err
+		}
+		for _, m := range msgs {
+			if p.tag.marks(m) {
+				return CardRef{Channel: p.channel, TS: m.Timestamp}, true, nil
+			}
+		}
+		if !hasMore || next == "" {
+			return CardRef{}, false, nil
+		}
+		cursor = next
+	}
+	a.log().Warn(p.what+" lookup stopped at its page limit; posting may duplicate it",
+		append(p.tag.logAttrs(), "channel", p.channel, "pages", lookupPages)...)
+	return CardRef{}, false, nil
+}
+
+// logAttrs are the tag's payload as log attributes, in a stable order.
+func (t tag) logAttrs() []any {
+	var attrs []any
+	for _, k := range slices.Sorted(maps.Keys(t.payload)) {
+		attrs = append(attrs, k, t.payload[k])
+	}
+	return attrs
+}
+
+// PostCard posts the request card to card.Channel (SLACK_CHANNEL if empty),
+// once: a retry returns the card an earlier attempt posted (see postOnce).
 func (a *Activities) PostCard(ctx context.Context, card slackui.Card) (CardRef, error) {
 	target := card.Channel
 	if target == "" {
 		target = a.Channel
 	}
-	if activity.IsActivity(ctx) {
-		if info := activity.GetInfo(ctx); info.Attempt > 1 {
-			ref, found, err := a.findCard(ctx, target, card.WorkflowID, info.ScheduledTime)
-			if err != nil {
-				return CardRef{}, slackFailure(fmt.Errorf("look for an earlier card for %s in %s: %w", card.WorkflowID, target, err))
-			}
-			if found {
-				a.log().Info("card already posted by an earlier attempt", "workflow_id", card.WorkflowID,
-					"channel", ref.Channel, "ts", ref.TS, "attempt", info.Attempt)
-				return ref, nil
-			}
-		}
-	}
-	channel, ts, err := a.Slack.PostMessageContext(ctx, target,
-		slack.MsgOptionText(slackui.CardText(card), false),
-		slack.MsgOptionBlocks(slackui.CardBlocks(card)...),
-		slack.MsgOptionMetadata(slack.SlackMetadata{
-			EventType:    cardEventType,
-			EventPayload: map[string]any{"workflow_id": card.WorkflowID},
-		}),
-	)
-	if err != nil {
-		return CardRef{}, slackFailure(fmt.Errorf("post card for %s to %s: %w", card.WorkflowID, target, err))
-	}
-	return CardRef{Channel: channel, TS: ts}, nil
-}
-
-// findCard looks for the card of workflowID among channel's messages posted
-// since the activity was first scheduled, newest first, reading at most
-// cardLookupPages pages.
-func (a *Activities) findCard(ctx context.Context, channel, workflowID string, scheduled time.Time) (CardRef, bool, error) {
-	params := &slack.GetConversationHistoryParameters{
-		ChannelID:          channel,
-		Limit:              cardLookupLimit,
-		IncludeAllMetadata: true,
-	}
-	if !scheduled.IsZero() {
-		params.Oldest = slackTS(scheduled.Add(-cardLookupMargin))
-	}
-	for range cardLookupPages {
-		page, err := a.Slack.GetConversationHistoryContext(ctx, params)
-		if err != nil {
-			return CardRef{}, false, err
-		}
-		for _, m := range page.Messages {
-			if m.Metadata.EventType == cardEventType && m.Metadata.EventPayload["workflow_id"] == workflowID {
-				return CardRef{Channel: channel, TS: m.Timestamp}, true, nil
-			}
-		}
-		if !page.HasMore || page.ResponseMetaData.NextCursor == "" {
-			return CardRef{}, false, nil
-		}
-		params.Cursor = page.ResponseMetaData.NextCursor
-	}
-	a.log().Warn("card lookup stopped at its page limit; posting may duplicate the card",
-		"workflow_id", workflowID, "channel", channel, "pages", cardLookupPages)
-	return CardRef{}, false, nil
+	return a.postOnce(ctx, post{
+		what:    "card",
+		desc:    "card for " + card.WorkflowID,
+		channel: target,
+		tag:     &tag{eventType: cardEventType, payload: map[string]any{"workflow_id": card.WorkflowID}},
+		options: []slack.MsgOption{
+			slack.MsgOptionText(slackui.CardText(card), false),
+			slack.MsgOptionBlocks(slackui.CardBlocks(card)...),
+		},
+	})
 }
 
 // slackTS renders t as a Slack message timestamp (seconds.microseconds).
@@ -131,18 +221,31 @@ func (a *Activities) UpdateCard(ctx context.Context, in UpdateCardInput) error {
 type ThreadReplyInput struct {
 	Ref  CardRef `json:"ref"`
 	Text string  `json:"text"` // mrkdwn, already escaped by slackui
+	// Key is unique among the workflow's replies (say "reply-3"). With it a
+	// reply is posted once even across retries (see postOnce); without it
+	// (requests started before keys existed) a retry may post it twice.
+	Key string `json:"key,omitempty"`
 }
 
-// PostThreadReply adds a reply in the card's thread.
+// PostThreadReply adds a reply in the card's thread. A keyed reply carries
+// the workflow ID and key in its metadata, by which a retry finds it.
 func (a *Activities) PostThreadReply(ctx context.Context, in ThreadReplyInput) error {
-	_, _, err := a.Slack.PostMessageContext(ctx, in.Ref.Channel,
-		slack.MsgOptionText(in.Text, false),
-		slack.MsgOptionTS(in.Ref.TS),
-	)
-	if err != nil {
-		return slackFailure(fmt.Errorf("reply under card %s: %w", in.Ref.TS, err))
+	p := post{
+		what:    "thread reply",
+		desc:    "reply under card " + in.Ref.TS,
+		channel: in.Ref.Channel,
+		thread:  in.Ref.TS,
+		options: []slack.MsgOption{slack.MsgOptionText(in.Text, false)},
 	}
-	return nil
+	if in.Key != "" {
+		payload := map[string]any{"key": in.Key}
+		if activity.IsActivity(ctx) {
+			payload["workflow_id"] = activity.GetInfo(ctx).WorkflowExecution.ID
+		}
+		p.tag = &tag{eventType: replyEventType, payload: payload}
+	}
+	_, err := a.postOnce(ctx, p)
+	return err
 }
 
 // NotifyInput is a private message to one person in a channel.
@@ -170,17 +273,21 @@ func (a *Activities) LookupSlackUser(ctx context.Context, userID string) (slacku
 	return person(u), nil
 }
 
-// Escalate posts the escalation notice to the escalation channel. Without an
-// escalation channel there is nothing to post (the workflow still replies in
-// the card's thread).
+// Escalate posts the escalation notice to the escalation channel, once per
+// step: a retry finds the notice an earlier attempt posted (see postOnce).
+// Without an escalation channel there is nothing to post (the workflow still
+// replies in the card's thread).
 func (a *Activities) Escalate(ctx context.Context, card slackui.Card) error {
 	if card.EscalatedTo.Channel == "" {
 		return nil
 	}
 	text, blocks := slackui.EscalationMessage(card)
-	if _, _, err := a.Slack.PostMessageContext(ctx, card.EscalatedTo.Channel,
-		slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
-		return slackFailure(fmt.Errorf("escalate %s to %s: %w", card.WorkflowID, card.EscalatedTo.Channel, err))
-	}
-	return nil
+	_, err := a.postOnce(ctx, post{
+		what:    "escalation",
+		desc:    "escalation of " + card.WorkflowID,
+		channel: card.EscalatedTo.Channel,
+		tag:     &tag{eventType: escalationEventType, payload: map[string]any{"workflow_id": card.WorkflowID, "step": card.Step}},
+		options: []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)},
+	})
+	return err
 }

@@ -94,3 +94,81 @@ func after(ts, oldest string, inclusive bool) bool {
 func before(ts, latest string, inclusive bool) bool {
 	return latest == "" || ts < latest || (inclusive && ts == latest)
 }
+
+// replies lists a thread, oldest first: its parent, then the replies,
+// honouring latest/oldest/inclusive/limit and paging with a cursor. As in
+// Slack, ts may be the parent's or any reply's, a message without replies
+// comes back alone, the parent leads the first page whatever the time range
+// (later pages leave it off), and metadata comes only with
+// include_all_metadata. The cursor is opaque to callers; here it is the ts
+// of the first reply not yet returned.
+func (st *state) replies(p params) (result, *apiError) {
+	channel, err := st.resolveChannel(p.get("channel"))
+	if err != nil {
+		return nil, err
+	}
+	parent := st.find(channel, p.get("ts"))
+	if parent != nil && parent.ThreadTS != "" {
+		parent = st.find(channel, parent.ThreadTS)
+	}
+	if parent == nil {
+		return nil, fail("thread_not_found") // also for a missing ts, as in Slack
+	}
+	limit := 1000
+	if n, err := strconv.Atoi(p.get("limit")); err == nil && n > 0 {
+		limit = min(n, 1000)
+	}
+	latest, oldest, inclusive := p.get("latest"), p.get("oldest"), p.flag("inclusive")
+	from, fromInclusive := oldest, inclusive
+	withMetadata := p.flag("include_all_metadata")
+	replies := st.replyMessages(parent)
+	var page []map[string]any
+	if c := p.get("cursor"); c != "" {
+		if !slices.ContainsFunc(replies, func(m *Message) bool { return m.TS == c }) {
+			return nil, fail("invalid_cursor")
+		}
+		from, fromInclusive = c, true
+	} else {
+		head := parent.wire(withMetadata)
+		if len(replies) > 0 {
+			head["thread_ts"] = parent.TS
+			head["reply_count"] = len(replies)
+			head["reply_users_count"] = 1
+			head["reply_users"] = []string{BotUserID}
+			head["latest_reply"] = replies[len(replies)-1].TS
+		}
+		page = append(page, head)
+	}
+	next := ""
+	for _, m := range replies {
+		if !after(m.TS, from, fromInclusive) || !before(m.TS, latest, inclusive) {
+			continue
+		}
+		if len(page) == limit {
+			next = m.TS
+			break
+		}
+		w := m.wire(withMetadata)
+		w["parent_user_id"] = BotUserID
+		page = append(page, w)
+	}
+	res := result{"messages": page, "has_more": next != ""}
+	if page == nil {
+		res["messages"] = []any{}
+	}
+	if next != "" {
+		res["response_metadata"] = map[string]any{"next_cursor": next}
+	}
+	return res, nil
+}
+
+// replyMessages returns parent's replies in posting order.
+func (st *state) replyMessages(parent *Message) []*Message {
+	var out []*Message
+	for _, m := range st.messages {
+		if m.Channel == parent.Channel && m.ThreadTS == parent.TS {
+			out = append(out, m)
+		}
+	}
+	return out
+}

@@ -44,6 +44,8 @@ func route(method string) handler {
 		return (*state).openConversation
 	case "conversations.history":
 		return (*state).history
+	case "conversations.replies":
+		return (*state).replies
 	case "views.open":
 		return (*state).openView
 	}
