@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,6 +57,10 @@ type Config struct {
 	IssueTypes        []string       // JIT_ISSUE_TYPES
 	Projects          []string       // JIT_PROJECTS; empty: every project
 	ReconcileInterval time.Duration  // JIT_RECONCILE_INTERVAL
+	// WorkerCacheSize is JIT_WORKER_CACHE_SIZE: how many workflows the
+	// process keeps in the SDK's sticky cache between tasks; 0: the SDK's
+	// default (10,000).
+	WorkerCacheSize int
 
 	// Who may decide.
 	Approvers []string // JIT_APPROVERS: Slack user IDs and/or @usergroup handles
@@ -184,6 +189,7 @@ func Load(role Role, lookup func(string) (string, bool)) (Config, error) {
 		c.Policy = r.policy(c.PolicyFile)
 		c.PollInterval = r.duration("JIT_POLL_INTERVAL", DefaultPollInterval, 0)
 		c.ReconcileInterval = r.duration("JIT_RECONCILE_INTERVAL", DefaultReconcileInterval, time.Second)
+		c.WorkerCacheSize = r.positive("JIT_WORKER_CACHE_SIZE")
 		c.IssueTypes = r.list("JIT_ISSUE_TYPES", DefaultIssueTypes)
 		if len(c.IssueTypes) == 0 {
 			r.problem("JIT_ISSUE_TYPES lists no issue types")
@@ -303,6 +309,20 @@ func (r *reader) duration(key string, def, min time.Duration) time.Duration {
 		r.problem(fmt.Sprintf("%s must be at least %s, got %s", key, min, d))
 	}
 	return d
+}
+
+// positive parses a whole number of at least 1; unset is 0.
+func (r *reader) positive(key string) int {
+	v := r.opt(key, "")
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		r.problem(fmt.Sprintf("%s must be a whole number of at least 1, got %q", key, v))
+		return 0
+	}
+	return n
 }
 
 // policy loads the policy file; its problems join the others.

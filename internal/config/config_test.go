@@ -258,3 +258,37 @@ func TestGatewayBytebaseIsAllOrNothing(t *testing.T) {
 		t.Fatalf("all three: %+v, %v", c, err)
 	}
 }
+
+func TestWorkerCacheSize(t *testing.T) {
+	for _, role := range []Role{RoleDev, RoleWorker} {
+		m := withTemporal(validDev())
+		c, err := Load(role, env(m))
+		if err != nil || c.WorkerCacheSize != 0 {
+			t.Fatalf("role %d unset: %d %v, want 0 (the SDK's default)", role, c.WorkerCacheSize, err)
+		}
+		m["JIT_WORKER_CACHE_SIZE"] = " 2000 "
+		if c, err := Load(role, env(m)); err != nil || c.WorkerCacheSize != 2000 {
+			t.Fatalf("role %d set: %d %v", role, c.WorkerCacheSize, err)
+		}
+	}
+	for _, bad := range []string{"abc", "0", "-5", "1.5", "10k", "99999999999999999999"} {
+		m := withTemporal(validDev())
+		m["JIT_WORKER_CACHE_SIZE"] = bad
+		m["JIT_RECONCILE_INTERVAL"] = "10ms" // reported together
+		_, err := Load(RoleWorker, env(m))
+		var p Problems
+		if !errors.As(err, &p) || len(p) != 2 {
+			t.Fatalf("%q: want 2 problems, got %v", bad, err)
+		}
+		want := fmt.Sprintf("JIT_WORKER_CACHE_SIZE must be a whole number of at least 1, got %q", bad)
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: missing %q in %v", bad, want, err)
+		}
+	}
+	// Only processes that run workers read it.
+	gw := map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "JIT_WEBHOOK_TOKEN": "0123456789abcdef",
+		"TEMPORAL_ADDRESS": "temporal:7233", "JIT_WORKER_CACHE_SIZE": "abc"}
+	if c, err := Load(RoleGateway, env(gw)); err != nil || c.WorkerCacheSize != 0 {
+		t.Errorf("gateway: %d %v", c.WorkerCacheSize, err)
+	}
+}

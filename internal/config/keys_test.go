@@ -63,7 +63,7 @@ func TestKeysAreEverySettingRead(t *testing.T) {
 				return true
 			}
 			sel, ok := call.Fun.(*ast.SelectorExpr)
-			if !ok || !slices.Contains([]string{"opt", "req", "duration", "list"}, sel.Sel.Name) {
+			if !ok || !slices.Contains([]string{"opt", "req", "duration", "list", "positive"}, sel.Sel.Name) {
 				return true
 			}
 			if lit, ok := call.Args[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
