@@ -81,8 +81,13 @@ func NewSlackWorkers(c client.Client, base string, channels []string, acts *acti
 }
 
 // NewAll returns every worker a jitflow worker process runs: the main one
-// (workflows and all activities) and the Slack queue workers.
+// (workflows and all activities) and the Slack queue workers. A configured
+// sticky cache size applies to the whole process (an SDK-wide setting), so
+// it is set before any worker exists.
 func NewAll(c client.Client, cfg config.Config, acts *activities.Activities) []sdkworker.Worker {
+	if cfg.WorkerCacheSize > 0 {
+		sdkworker.SetStickyWorkflowCacheSize(cfg.WorkerCacheSize)
+	}
 	return append([]sdkworker.Worker{New(c, cfg.TaskQueue, acts)},
 		NewSlackWorkers(c, cfg.TaskQueue, Channels(cfg), acts)...)
 }
