@@ -43,6 +43,7 @@ type request struct {
 	updates cardUpdates
 	// Outgoing Slack messages other than card edits (fast path).
 	thread, dms, answers outbox
+	replies              int  // thread replies keyed so far in this run (see replyKey)
 	waits                int  // loop iterations in this run
 	fast                 bool // changeFastPath applies to this run
 	logger               log.Logger

@@ -71,6 +71,7 @@ type approvalSuite struct {
 	posted      []slackui.Card
 	updates     []slackui.Card
 	replies     []string
+	replyKeys   []string
 	notes       []activities.NotifyInput
 	dms         []string
 	decided     []activities.DecideInput
@@ -93,7 +94,7 @@ func (s *approvalSuite) SetupTest() {
 	s.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	s.env = s.NewTestWorkflowEnvironment()
 	s.env.RegisterActivity(a)
-	s.posted, s.updates, s.replies, s.notes, s.dms, s.decided = nil, nil, nil, nil, nil, nil
+	s.posted, s.updates, s.replies, s.replyKeys, s.notes, s.dms, s.decided = nil, nil, nil, nil, nil, nil, nil
 	s.policy = quietPolicy()
 	s.env.OnActivity(a.RequestPolicy, mock.Anything, mock.Anything).Return(func(context.Context, bytebase.Issue) (activities.RequestPolicy, error) {
 		return s.policy, nil
@@ -120,6 +121,7 @@ func (s *approvalSuite) SetupTest() {
 	}).Maybe()
 	s.env.OnActivity(a.PostThreadReply, mock.Anything, mock.Anything).AfterFn(func() time.Duration { return s.replyDelay }).Return(func(_ context.Context, in activities.ThreadReplyInput) error {
 		s.replies = append(s.replies, in.Text)
+		s.replyKeys = append(s.replyKeys, in.Key)
 		return nil
 	}).Maybe()
 	s.env.OnActivity(a.NotifyUser, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.NotifyInput) error {

@@ -125,9 +125,9 @@ func (r *request) remind(ctx workflow.Context) {
 	if r.posted == nil {
 		return
 	}
-	reminded, is, ref := r.card, r.issue, *r.posted
+	reminded, is, ref, key := r.card, r.issue, *r.posted, r.replyKey(ctx)
 	r.send(ctx, &r.thread, func(ctx workflow.Context) {
-		r.postReply(ctx, activities.ThreadReplyInput{Ref: ref, Text: slackui.ReminderReply(reminded, r.stepApprovers(ctx, is))})
+		r.postReply(ctx, activities.ThreadReplyInput{Ref: ref, Text: slackui.ReminderReply(reminded, r.stepApprovers(ctx, is)), Key: key})
 	})
 }
 

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -31,6 +32,13 @@ func (s *approvalSuite) TestReminderThenApprove() {
 	s.Require().NotEmpty(s.replies)
 	s.Contains(s.replies[0], "<@UALICE>", "the reminder mentions the step's approvers")
 	s.Len(s.dms, 2, "posted and approved DMs to the requester")
+	// Every reply is keyed, so a retried post finds the one Slack took.
+	s.Require().Len(s.replyKeys, len(s.replies))
+	runID, _, _ := strings.Cut(s.replyKeys[0], "/")
+	s.NotEmpty(runID)
+	for i, k := range s.replyKeys {
+		s.Equal(fmt.Sprintf("%s/%d", runID, i+1), k, "reply %d", i)
+	}
 }
 
 func (s *approvalSuite) TestEscalationThenDenyWithReason() {

@@ -46,8 +46,16 @@ func (r *request) threadReply(ctx workflow.Context, text string) {
 	if r.posted == nil {
 		return
 	}
-	in := activities.ThreadReplyInput{Ref: *r.posted, Text: text}
+	in := activities.ThreadReplyInput{Ref: *r.posted, Text: text, Key: r.replyKey(ctx)}
 	r.send(ctx, &r.thread, func(ctx workflow.Context) { r.postReply(ctx, in) })
+}
+
+// replyKey names the next thread reply uniquely within the workflow ID, so a
+// retried post finds the reply Slack already accepted instead of posting it
+// again. The run ID keeps keys apart across continue-as-new.
+func (r *request) replyKey(ctx workflow.Context) string {
+	r.replies++
+	return fmt.Sprintf("%s/%d", workflow.GetInfo(ctx).WorkflowExecution.RunID, r.replies)
 }
 
 // postReply posts one thread reply now.
