@@ -152,8 +152,9 @@ type clickResult struct {
 	reply, approve, updated latencies
 }
 
-// clicks: Approve on count cards, concurrency at a time; HTTP reply, click →
-// Bytebase approve call, click → card updated.
+// clicks: Approve on count cards, concurrency at a time (each wave waits
+// for the previous one's approvals); HTTP reply, click → Bytebase approve
+// call, click → card updated.
 func (b *bench) clicks(ctx context.Context, how deployment, concurrency, count int) (clickResult, error) {
 	e, err := b.start(ctx, how)
 	if err != nil {
@@ -188,6 +189,18 @@ func (b *bench) clicks(ctx context.Context, how deployment, concurrency, count i
 			})
 		}
 		if err := g.Wait(); err != nil {
+			return clickResult{}, err
+		}
+		// Closed loop: the next wave waits until this one's approvals are
+		// in Bytebase, so each row measures concurrency clicks at a time.
+		if err := waitUntil(ctx, time.Minute, "the wave's approvals", func() bool {
+			for _, n := range wave {
+				if _, ok := e.f.bbRec.FirstAfter("approve", n, started[n]); !ok {
+					return false
+				}
+			}
+			return true
+		}); err != nil {
 			return clickResult{}, err
 		}
 	}
