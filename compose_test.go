@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -29,6 +30,7 @@ type composeService struct {
 	Healthcheck *struct {
 		Test []string `yaml:"test"`
 	} `yaml:"healthcheck"`
+	Volumes []string `yaml:"volumes"`
 }
 
 func readCompose(t *testing.T) map[string]composeService {
@@ -184,6 +186,44 @@ func TestPinned(t *testing.T) {
 	} {
 		if got := pinned(ref); got != want {
 			t.Errorf("pinned(%q) = %v, want %v", ref, got, want)
+		}
+	}
+}
+
+// The Slack governor's rates are exact only with one partition per task
+// queue (worker/slackqueues.go): the compose Temporal must load a dynamic
+// config that says so.
+func TestComposeTemporalHasOnePartitionPerQueue(t *testing.T) {
+	tmp := readCompose(t)["temporal"]
+	path := tmp.Environment["DYNAMIC_CONFIG_FILE_PATH"]
+	if path == "" {
+		t.Fatal("temporal: no DYNAMIC_CONFIG_FILE_PATH")
+	}
+	var host string
+	for _, v := range tmp.Volumes {
+		parts := strings.Split(v, ":")
+		if len(parts) >= 2 && parts[1] == "/etc/temporal/"+path {
+			host = parts[0]
+		}
+	}
+	if host == "" {
+		t.Fatalf("temporal: no volume mounts a file at /etc/temporal/%s (volumes %v)", path, tmp.Volumes)
+	}
+	b, err := os.ReadFile(host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dc map[string][]struct {
+		Value       any            `yaml:"value"`
+		Constraints map[string]any `yaml:"constraints"`
+	}
+	if err := yaml.Unmarshal(b, &dc); err != nil {
+		t.Fatalf("%s: %v", host, yaml.FormatError(err, false, true))
+	}
+	for _, key := range []string{"matching.numTaskqueueReadPartitions", "matching.numTaskqueueWritePartitions"} {
+		vs := dc[key]
+		if len(vs) != 1 || fmt.Sprint(vs[0].Value) != "1" || len(vs[0].Constraints) != 0 {
+			t.Errorf("%s: %s = %+v, want one unconstrained value 1", host, key, vs)
 		}
 	}
 }

@@ -133,7 +133,9 @@ func (b *bench) launchSplit(ctx context.Context, e *env, dir string, settings ma
 	if err != nil {
 		return err
 	}
-	srv, err := devserver.Start(ctx, devserver.Options{SearchAttributes: workflows.SearchAttributes(), Logger: b.opts.logger})
+	// One partition per task queue, as jitflow's Temporal must have
+	// (deploy/temporal-dynamicconfig.yaml) and `jitflow dev` has.
+	srv, err := devserver.Start(ctx, devserver.Options{SearchAttributes: workflows.SearchAttributes(), Logger: b.opts.logger, TaskQueuePartitions: 1})
 	if err != nil {
 		return fmt.Errorf("embedded Temporal: %w", err)
 	}
