@@ -60,6 +60,7 @@ type env struct {
 	f         *fakes
 	d         *driver
 	proc      *child       // the child process (the worker, or dev); nil in one process
+	temporal  string       // the Temporal frontend, when in this process
 	ready     func() error // waits until the (re)started child serves; nil in one process
 	preloaded []int64
 	closers   []func() error
@@ -119,6 +120,7 @@ func (b *bench) launch(ctx context.Context, s setup) (_ *env, err error) {
 			return nil, err
 		}
 		e.onClose(dev.stop)
+		e.temporal = dev.info.TemporalAddress
 		e.d = newDriver(dev.info.WebhookURL, dev.info.InteractURL, e.f.bb.URL())
 		return e, nil
 	case split:
@@ -141,6 +143,7 @@ func (b *bench) launchSplit(ctx context.Context, e *env, dir string, settings ma
 	}
 	e.onClose(srv.Stop)
 	settings["TEMPORAL_ADDRESS"] = srv.Address()
+	e.temporal = srv.Address()
 	d, stopGateway, err := b.gateway(ctx, settings, e.f)
 	if err != nil {
 		return err

@@ -89,19 +89,30 @@ func (b *bench) runAll(ctx context.Context) error {
 				r.latency = append(r.latency, series{name: name + suffix, color: chartColors[len(r.latency)%len(chartColors)]})
 			}
 		}
+		var phaseRows []string
 		for _, rate := range o.rates {
 			count := max(1, int(rate*o.duration.Seconds()))
 			for di, how := range b.deployments() {
-				in, card, err := b.webhookLatency(ctx, how, rate, count)
+				res, err := b.webhookLatency(ctx, how, rate, count)
 				if err != nil {
 					return fmt.Errorf("latency at %v/s (%s): %w", rate, how, err)
 				}
+				in, card := res.acked, res.card
+				phaseRows = append(phaseRows, fmt.Sprintf("| %s | %v | %d | %s | %s | %s | %s |\n", how, rate, res.phases.sampled,
+					ms(res.phases.toStarted.p50), ms(res.phases.toTaskDone.p50), ms(res.phases.dispatch.p50), ms(res.phases.toPosted.p50)))
 				r.printf("| %s | %d | %v | %d | %s / %s | %s | %s | %s | %d | %d |\n", how, o.channels, rate, count, ms(in.p50), ms(in.p99),
 					ms(card.p50), ms(card.p95), ms(card.p99), card.lost, card.duplicates)
 				for i, p := range []time.Duration{card.p50, card.p99, in.p50, in.p99} {
 					r.latency[di*4+i].points = append(r.latency[di*4+i].points, [2]float64{rate, float64(p.Microseconds()) / 1000})
 				}
 			}
+		}
+		r.printf("\n### Where the card's time goes (medians, from the workflow histories)\n\n" +
+			"Webhook sent → workflow started (gateway: issue read, start RPC) → first workflow task completed (its dispatch, the workflow code, the completion; it schedules PostCard) → " +
+			"PostCard started (the governed Slack queue's dispatch) → card posted at the fake Slack.\n\n" +
+			"| deployment | rate (req/s) | histories | → started ms | → first task done ms | PostCard dispatch ms | → posted ms |\n|---|---|---|---|---|---|---|\n")
+		for _, row := range phaseRows {
+			r.printf("%s", row)
 		}
 		r.printf("\n")
 	}

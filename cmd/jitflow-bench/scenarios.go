@@ -132,19 +132,29 @@ func (e *env) newIssues(n int) []int64 {
 }
 
 // webhookLatency: webhook → 200 (the request durable in Temporal) and →
-// card posted, at a steady rate.
-func (b *bench) webhookLatency(ctx context.Context, how deployment, rate float64, count int) (acked, card latencies, err error) {
+// card posted, at a steady rate, and where the time went.
+func (b *bench) webhookLatency(ctx context.Context, how deployment, rate float64, count int) (r latencyResult, err error) {
 	e, err := b.start(ctx, how)
 	if err != nil {
-		return acked, card, err
+		return r, err
 	}
 	defer e.Close()
 	sent, err := e.sendAt(ctx, e.newIssues(count), rate)
 	if err != nil {
-		return acked, card, err
+		return r, err
 	}
-	err = e.waitCards(ctx, sent)
-	return e.since(sent, e.Acked), e.since(sent, e.f.slackRc.FirstPost), err
+	if err := e.waitCards(ctx, sent); err != nil {
+		return r, err
+	}
+	r.acked, r.card = e.since(sent, e.Acked), e.since(sent, e.f.slackRc.FirstPost)
+	r.phases, err = e.measurePhases(ctx, sent, b.opts.logger)
+	return r, err
+}
+
+// latencyResult is one rate's measurement.
+type latencyResult struct {
+	acked, card latencies
+	phases      phases
 }
 
 // clickResult are the three latencies of a click.

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/jitflow/jitflow/internal/app"
+	"github.com/jitflow/jitflow/internal/bytebase"
+	"github.com/jitflow/jitflow/workflows"
+)
+
+// phases splits webhook → card into where the time went, from each
+// request's workflow history (the server's event times) and the harness's
+// own clock (same machine, same clock):
+//
+//	toStarted   webhook sent → WorkflowExecutionStarted (gateway: read the
+//	            issue, start RPC)
+//	toTaskDone  → first workflow task completed (the task's dispatch, the
+//	            workflow code, the completion RPC); its commands schedule
+//	            PostCard
+//	dispatch    PostCard scheduled → started (matching: the governed Slack
+//	            queue's dispatch to a poller)
+//	toPosted    PostCard started → chat.postMessage answered at the fake
+type phases struct {
+	toStarted, toTaskDone, dispatch, toPosted latencies
+	sampled                                   int
+}
+
+// phaseSample bounds how many histories are read (they are fetched after
+// the measurement, so reading them costs the figures nothing).
+const phaseSample = 50
+
+// measurePhases reads up to phaseSample histories of the sent issues.
+func (e *env) measurePhases(ctx context.Context, sent map[int64]time.Time, logger *slog.Logger) (phases, error) {
+	var p phases
+	if e.temporal == "" {
+		return p, nil
+	}
+	c, err := app.Connect(ctx, e.temporal, "default", logger, nil)
+	if err != nil {
+		return p, err
+	}
+	defer c.Close()
+	var started, taskDone, dispatch, posted []time.Duration
+	for n, at := range sent {
+		if p.sampled == phaseSample {
+			break
+		}
+		postedAt, ok := e.f.slackRc.FirstPost(n)
+		if !ok {
+			continue
+		}
+		t, err := historyTimes(ctx, c, workflows.WorkflowID(bytebase.IssueRef{Project: project, Number: n}))
+		if err != nil {
+			return p, err
+		}
+		if t.postStarted.IsZero() {
+			continue // PostCard not completed in the history yet
+		}
+		p.sampled++
+		started = append(started, t.started.Sub(at))
+		taskDone = append(taskDone, t.firstTaskDone.Sub(t.started))
+		dispatch = append(dispatch, t.postStarted.Sub(t.postScheduled))
+		posted = append(posted, postedAt.Sub(t.postStarted))
+	}
+	p.toStarted, p.toTaskDone, p.dispatch, p.toPosted = summarise(started), summarise(taskDone), summarise(dispatch), summarise(posted)
+	return p, nil
+}
+
+// times are the history events phases needs.
+type times struct {
+	started, firstTaskDone, postScheduled, postStarted time.Time
+}
+
+func historyTimes(ctx context.Context, c client.Client, id string) (times, error) {
+	var t times
+	postID := int64(0)
+	it := c.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			return t, fmt.Errorf("history of %s: %w", id, err)
+		}
+		at := ev.GetEventTime().AsTime()
+		switch ev.GetEventType() {
+		case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+			t.started = at
+		case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+			if t.firstTaskDone.IsZero() {
+				t.firstTaskDone = at
+			}
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+			if postID == 0 && isPostCard(ev) {
+				postID, t.postScheduled = ev.GetEventId(), at
+			}
+		case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+			if postID != 0 && ev.GetActivityTaskStartedEventAttributes().GetScheduledEventId() == postID {
+				t.postStarted = at
+			}
+		}
+	}
+	return t, nil
+}
+
+func isPostCard(ev *historypb.HistoryEvent) bool {
+	return ev.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName() == "PostCard"
+}
