@@ -65,6 +65,8 @@ type Activities struct {
 	Search   IssueSearch
 	Requests RequestStarter
 	poll     pollMemory
+
+	people people // email → Slack person (FindSlackUser)
 }
 
 func (a *Activities) log() *slog.Logger {

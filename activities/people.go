@@ -17,19 +17,26 @@ import (
 const maxApproverMentions = 10
 
 // FindSlackUser looks a person up by email. A person without a Slack
-// account is not an error: found is false.
+// account is not an error: found is false. Answers are cached for a while
+// (see people).
 func (a *Activities) FindSlackUser(ctx context.Context, email string) (slackui.Person, error) {
+	if p, ok := a.people.get(email); ok {
+		return p, nil
+	}
 	u, err := a.Slack.GetUserByEmailContext(ctx, email)
-	if isNoSuchUser(err) {
-		return slackui.Person{Email: email}, nil
-	}
-	if err != nil {
+	var p slackui.Person
+	switch {
+	case isNoSuchUser(err):
+		p = slackui.Person{Email: email}
+	case err != nil:
 		return slackui.Person{}, slackFailure(fmt.Errorf("look up %s in Slack: %w", email, err))
+	case u.Deleted:
+		p = slackui.Person{Email: email}
+	default:
+		p = person(u)
 	}
-	if u.Deleted {
-		return slackui.Person{Email: email}, nil
-	}
-	return person(u), nil
+	a.people.put(email, p)
+	return p, nil
 }
 
 // DMInput is a direct message to someone known by email.
