@@ -46,6 +46,7 @@ func (r *request) onClick(ctx workflow.Context, c Click) {
 	}
 	var who slackui.Person
 	if err := r.read(ctx, slackAPI, "Look up the clicker in Slack", a.LookupSlackUser, c.UserID).Get(ctx, &who); err != nil {
+		r.logger.Warn("Looking up the clicker in Slack failed; the click is refused", "user", c.UserID, "error", err)
 		refuse("jitflow could not look you up in Slack, so nothing was done. Please try again.")
 		return
 	}
@@ -54,6 +55,7 @@ func (r *request) onClick(ctx workflow.Context, c Click) {
 	authIn := activities.AuthorizeInput{Issue: r.issue, Step: c.Step, Clicker: who}
 	check := r.read(ctx, bytebaseAPI, "May "+who.Email+" decide step "+fmt.Sprint(c.Step)+"?", a.Authorize, authIn)
 	if err := r.awaitBytebase(ctx, check, "checking the permissions of "+who.Email, &auth); err != nil {
+		r.logger.Warn("Checking the clicker's permissions failed; the click is refused", "user", c.UserID, "error", err)
 		refuse("jitflow could not check your permissions in Bytebase, so nothing was done. Please try again.")
 		return
 	}

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/stretchr/testify/mock"
@@ -120,9 +121,13 @@ func (s *approvalSuite) TestFailingRereadShowsUntilARereadWorks() {
 	s.policy.ReconcileEvery = time.Minute
 	pending := issue([]string{"roles/workspaceDBA"}, 0)
 	calls := 0
+	var failUntil time.Time
 	s.env.OnActivity(a.GetIssue, mock.Anything, ref).Return(func(context.Context, bytebase.IssueRef) (bytebase.Issue, error) {
 		calls++
-		if calls > 1 && calls <= 1+int(bytebaseRetry.MaximumAttempts) { // the whole first re-read
+		if calls == 2 { // the first re-read fails for its whole budget
+			failUntil = s.env.Now().Add(bytebaseBudget + time.Second)
+		}
+		if calls > 1 && s.env.Now().Before(failUntil) {
 			return bytebase.Issue{}, temporal.NewApplicationError("read: connection refused", "BytebaseError")
 		}
 		return pending, nil
@@ -134,5 +139,23 @@ func (s *approvalSuite) TestFailingRereadShowsUntilARereadWorks() {
 	s.Require().GreaterOrEqual(len(s.updates), 3)
 	s.Equal(troubleRereading, s.updates[0].Trouble)
 	s.Empty(s.updates[1].Trouble, "the next good read takes the warning off")
+	s.Empty(s.lastCard().Trouble)
+}
+
+// A permission check that fails through a 30-second Bytebase outage is
+// retried, shown on the card meanwhile, and the click then acts.
+func (s *approvalSuite) TestAuthorizeRetriedThroughAnOutage() {
+	s.env.OnActivity(a.GetIssue, mock.Anything, ref).Return(issue([]string{"roles/workspaceDBA"}, 0), nil)
+	s.decide(issue([]string{"roles/workspaceDBA"}, 1))
+	s.authorizeFailures = 5 // backoff 1+2+4+8+16 s
+	s.click(time.Minute, "a1", Approve, 1, alice.SlackID)
+
+	s.Equal(StatusApproved, s.run().Status)
+	s.Zero(s.authorizeFailures)
+	shown := false
+	for _, c := range s.updates {
+		shown = shown || strings.Contains(c.Trouble, "checking the permissions of alice@example.com")
+	}
+	s.True(shown, "the card never showed the permission check failing")
 	s.Empty(s.lastCard().Trouble)
 }

@@ -9,22 +9,35 @@ import (
 	"github.com/jitflow/jitflow/internal/queues"
 )
 
-// Retry budgets. Bytebase calls back off from 1 s to 1 min over 8 attempts
-// (about 3 minutes) before the failure is shown on the card; Slack calls get
-// a little longer because a 429's Retry-After sets the next delay.
+// Retry budgets are time, not attempts: an outage of several minutes, or a
+// storm of 429s each asking for a second's wait, must not use up a fixed
+// number of tries. Bytebase calls back off from 1 s to 30 s for up to
+// bytebaseBudget before the failure is final (shown on the card as failed;
+// a pending card shows a ⚠️ line after troubleAfter meanwhile); Slack calls
+// from 1 s to 1 min for slackBudget, a 429's Retry-After setting the next
+// delay exactly.
 var (
 	bytebaseRetry = &temporal.RetryPolicy{
 		InitialInterval:    time.Second,
 		BackoffCoefficient: 2,
-		MaximumInterval:    time.Minute,
-		MaximumAttempts:    8,
+		MaximumInterval:    30 * time.Second,
+		MaximumAttempts:    manyAttempts,
 	}
 	slackRetry = &temporal.RetryPolicy{
 		InitialInterval:    time.Second,
 		BackoffCoefficient: 2,
 		MaximumInterval:    time.Minute,
-		MaximumAttempts:    10,
+		MaximumAttempts:    manyAttempts,
 	}
+)
+
+const (
+	bytebaseBudget = 10 * time.Minute
+	slackBudget    = 15 * time.Minute
+	// manyAttempts is more than a budget allows, so the budget ends the
+	// retries. (0, unlimited, would do on the server, but the SDK's test
+	// environment turns 0 into 10 attempts.)
+	manyAttempts = 1000
 )
 
 // How long one attempt of a call may take.
@@ -35,9 +48,10 @@ const (
 
 func bytebaseCtx(ctx workflow.Context, summary string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: bytebaseCallTimeout,
-		RetryPolicy:         bytebaseRetry,
-		Summary:             summary,
+		StartToCloseTimeout:    bytebaseCallTimeout,
+		ScheduleToCloseTimeout: bytebaseBudget,
+		RetryPolicy:            bytebaseRetry,
+		Summary:                summary,
 	})
 }
 
@@ -66,10 +80,11 @@ func slackDMCtx(ctx workflow.Context, summary string) workflow.Context {
 
 func slackOn(ctx workflow.Context, taskQueue, summary string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		TaskQueue:           taskQueue, // "" is the workflow's own
-		StartToCloseTimeout: slackCallTimeout,
-		RetryPolicy:         slackRetry,
-		Summary:             summary,
+		TaskQueue:              taskQueue, // "" is the workflow's own
+		StartToCloseTimeout:    slackCallTimeout,
+		ScheduleToCloseTimeout: slackBudget,
+		RetryPolicy:            slackRetry,
+		Summary:                summary,
 	})
 }
 
@@ -80,11 +95,6 @@ const (
 	bytebaseAPI api = iota
 	slackAPI
 )
-
-// localBudget bounds a local activity with all its retries. The attempt
-// limits of bytebaseRetry and slackRetry end them sooner; without it a local
-// activity's retries would stop at its first StartToCloseTimeout.
-const localBudget = 10 * time.Minute
 
 // read runs a read-only call (the issue, the policy, someone in Slack,
 // permissions in Bytebase). On the fast path it is a local activity: it runs
@@ -99,13 +109,16 @@ func (r *request) read(ctx workflow.Context, on api, summary string, fn any, arg
 		}
 		return workflow.ExecuteActivity(bytebaseCtx(ctx, summary), fn, args...)
 	}
-	retry, timeout := bytebaseRetry, bytebaseCallTimeout
+	// The same budgets as the regular activities; a local activity needs
+	// ScheduleToClose set, or its retries would stop at its first
+	// StartToCloseTimeout.
+	retry, timeout, budget := bytebaseRetry, bytebaseCallTimeout, bytebaseBudget
 	if on == slackAPI {
-		retry, timeout = slackRetry, slackCallTimeout
+		retry, timeout, budget = slackRetry, slackCallTimeout, slackBudget
 	}
 	return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout:    timeout,
-		ScheduleToCloseTimeout: localBudget,
+		ScheduleToCloseTimeout: budget,
 		RetryPolicy:            retry,
 		Summary:                summary,
 	}), fn, args...)
