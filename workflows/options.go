@@ -9,13 +9,15 @@ import (
 	"github.com/jitflow/jitflow/internal/queues"
 )
 
-// Retry budgets are time, not attempts: an outage of several minutes, or a
-// storm of 429s each asking for a second's wait, must not use up a fixed
-// number of tries. Bytebase calls back off from 1 s to 30 s for up to
-// bytebaseBudget before the failure is final (shown on the card as failed;
-// a pending card shows a ⚠️ line after troubleAfter meanwhile); Slack calls
-// from 1 s to 1 min for slackBudget, a 429's Retry-After setting the next
-// delay exactly.
+// Retry budgets. Bytebase calls are bounded by time, not attempts: an
+// outage of several minutes must not use up a fixed number of tries. They
+// back off from 1 s to 30 s for up to bytebaseBudget before the failure is
+// final (shown on the card as failed; a pending card shows a ⚠️ line after
+// troubleAfter meanwhile). Slack calls back off from 1 s to 1 min, a 429's
+// Retry-After setting the next delay exactly, for slackAttempts (about 25
+// minutes of 5xx): attempts, because the time a post waits in its paced
+// queue must not count against it (a burst of 1,000 cards into one channel
+// waits up to 17 minutes for its turn).
 var (
 	bytebaseRetry = &temporal.RetryPolicy{
 		InitialInterval:    time.Second,
@@ -27,17 +29,20 @@ var (
 		InitialInterval:    time.Second,
 		BackoffCoefficient: 2,
 		MaximumInterval:    time.Minute,
-		MaximumAttempts:    manyAttempts,
+		MaximumAttempts:    slackAttempts,
 	}
 )
 
 const (
 	bytebaseBudget = 10 * time.Minute
-	slackBudget    = 15 * time.Minute
-	// manyAttempts is more than a budget allows, so the budget ends the
-	// retries. (0, unlimited, would do on the server, but the SDK's test
+	// manyAttempts is more than bytebaseBudget allows, so the budget ends
+	// the retries. (0, unlimited, would do on the server, but the SDK's test
 	// environment turns 0 into 10 attempts.)
-	manyAttempts = 1000
+	manyAttempts  = 1000
+	slackAttempts = 30
+	// slackReadBudget bounds a local Slack read with its retries (a local
+	// activity waits in no queue).
+	slackReadBudget = 15 * time.Minute
 )
 
 // How long one attempt of a call may take.
@@ -80,11 +85,10 @@ func slackDMCtx(ctx workflow.Context, summary string) workflow.Context {
 
 func slackOn(ctx workflow.Context, taskQueue, summary string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		TaskQueue:              taskQueue, // "" is the workflow's own
-		StartToCloseTimeout:    slackCallTimeout,
-		ScheduleToCloseTimeout: slackBudget,
-		RetryPolicy:            slackRetry,
-		Summary:                summary,
+		TaskQueue:           taskQueue, // "" is the workflow's own
+		StartToCloseTimeout: slackCallTimeout,
+		RetryPolicy:         slackRetry,
+		Summary:             summary,
 	})
 }
 
@@ -109,12 +113,11 @@ func (r *request) read(ctx workflow.Context, on api, summary string, fn any, arg
 		}
 		return workflow.ExecuteActivity(bytebaseCtx(ctx, summary), fn, args...)
 	}
-	// The same budgets as the regular activities; a local activity needs
-	// ScheduleToClose set, or its retries would stop at its first
-	// StartToCloseTimeout.
+	// A local activity needs ScheduleToClose set, or its retries would stop
+	// at its first StartToCloseTimeout.
 	retry, timeout, budget := bytebaseRetry, bytebaseCallTimeout, bytebaseBudget
 	if on == slackAPI {
-		retry, timeout, budget = slackRetry, slackCallTimeout, slackBudget
+		retry, timeout, budget = slackRetry, slackCallTimeout, slackReadBudget
 	}
 	return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout:    timeout,
