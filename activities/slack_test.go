@@ -108,12 +108,7 @@ func TestPostCardOnceWhenSlackAcceptedButTheClientTimedOut(t *testing.T) {
 	if n := sl.CallCount("chat.postMessage"); n != 2 {
 		t.Errorf("chat.postMessage called %d times, want 2: the retry must not post again", n)
 	}
-	var lookups []slackfake.Call
-	for _, c := range sl.Calls() {
-		if c.Method == "conversations.history" {
-			lookups = append(lookups, c)
-		}
-	}
+	lookups := callsTo(sl, "conversations.history")
 	if len(lookups) != 1 {
 		t.Fatalf("conversations.history called %d times, want once (by the retry only)", len(lookups))
 	}
