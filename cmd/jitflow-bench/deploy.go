@@ -169,6 +169,7 @@ func (b *bench) launchDevChild(ctx context.Context, e *env, dir string, settings
 		return err
 	}
 	httpAddr := fmt.Sprintf("127.0.0.1:%d", ports[0])
+	e.temporal = fmt.Sprintf("127.0.0.1:%d", ports[1])
 	settings["JIT_HTTP_ADDR"] = httpAddr
 	e.proc = &child{bin: bin, dir: dir, env: envList(settings),
 		args: []string{"dev", "--state-dir", filepath.Join(dir, "state"), "--temporal-port", fmt.Sprint(ports[1]), "--ui-port", "0"}}

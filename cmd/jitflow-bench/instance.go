@@ -160,6 +160,7 @@ type driver struct {
 	clients     []*http.Client
 	next        atomic.Uint64
 	retries     atomic.Int64 // 429s retried
+	resent      atomic.Int64 // webhooks answered 503 and sent again
 	webhookURL  string
 	interactURL string
 	bbURL       string
@@ -183,7 +184,7 @@ func (d *driver) webhook(ctx context.Context, number int64) error {
 	body := fmt.Sprintf(`{"attachments":[{"color":"#ECB22E","blocks":[
 		{"type":"section","text":{"type":"mrkdwn","text":"⚠️ *<%s|Approval required>*"}},
 		{"type":"actions","elements":[{"type":"button","text":{"type":"plain_text","text":"View in Bytebase"},"url":%q}]}]}]}`, link, link)
-	return d.do(ctx, fmt.Sprintf("webhook for issue %d", number), func() (*http.Request, error) {
+	return d.do(ctx, fmt.Sprintf("webhook for issue %d", number), true, func() (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.webhookURL, strings.NewReader(body))
 		if err == nil {
 			req.Header.Set("Content-Type", "application/json")
@@ -195,7 +196,7 @@ func (d *driver) webhook(ctx context.Context, number int64) error {
 // click sends a signed block_actions payload, as Slack does.
 func (d *driver) click(ctx context.Context, user slackfake.User, c card, actionID, value, actionTS string) error {
 	payload := slackfake.BlockActionPayload(user.ID, user.Name, c.channel, c.ts, actionID, value, actionTS)
-	return d.do(ctx, "click on "+c.ts, func() (*http.Request, error) {
+	return d.do(ctx, "click on "+c.ts, false, func() (*http.Request, error) {
 		req, err := slackfake.InteractionRequest(d.interactURL, signingSecret, time.Now(), payload)
 		if err != nil {
 			return nil, err
@@ -204,7 +205,13 @@ func (d *driver) click(ctx context.Context, user slackfake.User, c card, actionI
 	})
 }
 
-func (d *driver) do(ctx context.Context, what string, newReq func() (*http.Request, error)) error {
+// webhookResends bounds how often a webhook answered 503 (Temporal did not
+// take the request in time) is sent again, a second apart, as a webhook
+// sender retries; a click is not (Slack does not retry interactions).
+const webhookResends = 5
+
+func (d *driver) do(ctx context.Context, what string, resend503 bool, newReq func() (*http.Request, error)) error {
+	resends := 0
 	for {
 		req, err := newReq()
 		if err != nil {
@@ -227,6 +234,14 @@ func (d *driver) do(ctx context.Context, what string, newReq func() (*http.Reque
 			case <-ctx.Done():
 				return fmt.Errorf("%s: %w", what, ctx.Err())
 			case <-time.After(time.Duration(max(wait, 1)) * time.Second):
+			}
+		case resp.StatusCode == http.StatusServiceUnavailable && resend503 && resends < webhookResends:
+			resends++
+			d.resent.Add(1)
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("%s: %w", what, ctx.Err())
+			case <-time.After(time.Second):
 			}
 		default:
 			return fmt.Errorf("%s: HTTP %d %s", what, resp.StatusCode, strings.TrimSpace(string(b)))

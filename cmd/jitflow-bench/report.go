@@ -139,7 +139,7 @@ func (b *bench) runAll(ctx context.Context) error {
 			"In-process RSS is this whole process (embedded Temporal server in memory, worker, gateway, fakes and their recorded calls), after a GC. "+
 			"Dev on state file: a child `jitflow dev --state-dir` (SQLite file); worker alone: a child `jitflow worker` (Temporal and the gateway in the harness); "+
 			"their RSS when ready → with N pending (peak VmHWM), no forced GC.\n\n"+
-			"| N | webhook intake req/s | cards posted (per s) | poll intake req/s | duplicate cards | in-process RSS before / pending MiB | heap before / pending MiB | per request KiB (RSS) | dev on state file RSS MiB | worker alone RSS MiB | worker alone per request KiB |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+			"| N | webhook intake req/s | re-sent after 503 | cards posted (per s) | poll intake req/s | duplicate cards | in-process RSS before / pending MiB | heap before / pending MiB | per request KiB (RSS) | dev on state file RSS MiB | worker alone RSS MiB | worker alone per request KiB |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n",
 			o.channels, cache, cards)
 		var drains []scaleResult
 		for _, n := range o.scales {
@@ -147,7 +147,7 @@ func (b *bench) runAll(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("scale %d: %w", n, err)
 			}
-			r.printf("| %d | %.1f | %d (%.1f) | %.1f | %d | %s / %s | %s / %s | %.0f | %s | %s | %.0f |\n", n, s.intakePerSec, s.cards, s.cardsPerSec, s.pollPerSec,
+			r.printf("| %d | %.1f | %d | %d (%.1f) | %.1f | %d | %s / %s | %s / %s | %.0f | %s | %s | %.0f |\n", n, s.intakePerSec, s.resent, s.cards, s.cardsPerSec, s.pollPerSec,
 				s.duplicates, mib(s.rssBase), mib(s.rssPending), mib(s.heapBase), mib(s.heapPending), perRequestKiB(s.rssBase, s.rssPending, n),
 				s.dev, s.worker, perRequestKiB(s.worker.base, s.worker.pending, n))
 			if s.drain != nil {

@@ -3,13 +3,20 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+
+	"github.com/jitflow/jitflow/internal/app"
+	"github.com/jitflow/jitflow/workflows"
 )
 
 // scaleResult is one row of the scaling table.
 type scaleResult struct {
 	n                     int
 	intakePerSec          float64 // webhooks answered 200 (durable)
+	resent                int64   // webhooks answered 503 (Temporal too slow to take them) and sent again
 	cards                 int     // cards posted within the card window (or the drain)
 	cardsPerSec           float64
 	pollPerSec            float64 // poll → workflows reading their issues
@@ -51,6 +58,7 @@ func (b *bench) scale(ctx context.Context, n int) (scaleResult, error) {
 		return r, err
 	}
 	r.intakePerSec = float64(n) / time.Since(begin).Seconds()
+	r.resent = e.d.resent.Load()
 	if b.opts.drain {
 		d := drainResult{err: e.waitCards(ctx, sent)}
 		r.drain = &d
@@ -113,6 +121,11 @@ func (b *bench) childMemory(ctx context.Context, how deployment, n int) (childMe
 	if _, _, err := e.burst(ctx, n); err != nil {
 		return m, err
 	}
+	// A 200 means durable, not yet run: wait until every request's
+	// workflow has run its first task (it is then in the worker's cache).
+	if err := e.waitPending(ctx, n, b.opts.logger); err != nil {
+		return m, err
+	}
 	time.Sleep(3 * time.Second)
 	m.pending, m.peak = e.proc.memory()
 	return m, nil
@@ -143,4 +156,27 @@ func (e *env) lastPost(sent map[int64]time.Time) time.Time {
 		}
 	}
 	return last
+}
+
+// waitPending waits until n workflows say they are pending (JitStatus, set
+// in their first task).
+func (e *env) waitPending(ctx context.Context, n int, logger *slog.Logger) error {
+	c, err := app.Connect(ctx, e.temporal, "default", logger, nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	query := workflows.AttrStatus.GetName() + ` = "` + string(workflows.StatusPending) + `"`
+	var last int64
+	err = waitUntil(ctx, time.Duration(n)*100*time.Millisecond+2*time.Minute, fmt.Sprintf("%d pending workflows", n), func() bool {
+		res, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: query})
+		if err == nil {
+			last = res.GetCount()
+		}
+		return last >= int64(n)
+	})
+	if err != nil {
+		return fmt.Errorf("%w (%d of %d pending)", err, last, n)
+	}
+	return nil
 }
