@@ -66,7 +66,7 @@ type Activities struct {
 	Requests RequestStarter
 	poll     pollMemory
 
-	people people // email → Slack person (FindSlackUser)
+	people personCache // email → Slack person (FindSlackUser)
 }
 
 func (a *Activities) log() *slog.Logger {

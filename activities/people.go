@@ -18,7 +18,7 @@ const maxApproverMentions = 10
 
 // FindSlackUser looks a person up by email. A person without a Slack
 // account is not an error: found is false. Answers are cached for a while
-// (see people).
+// (see personCache).
 func (a *Activities) FindSlackUser(ctx context.Context, email string) (slackui.Person, error) {
 	if p, ok := a.people.get(email); ok {
 		return p, nil

@@ -59,7 +59,7 @@ func TestFindSlackUserFailureIsNotCached(t *testing.T) {
 }
 
 func TestPeopleCacheIsBounded(t *testing.T) {
-	var c people
+	var c personCache
 	now := time.Now()
 	c.now = func() time.Time { return now }
 	for i := range maxPeople + 5 {

@@ -8,13 +8,13 @@ import (
 	"github.com/jitflow/jitflow/internal/slackui"
 )
 
-// people remembers email → Slack person lookups for a while.
+// personCache remembers email → Slack person lookups for a while.
 // users.lookupByEmail is tier 3 (about 50 a minute per workspace), and a
 // burst of requests names the same requesters and approvers over and over:
 // without it, twenty requests in a minute would use up the tier on lookups
 // alone. Only lookups by email are cached; a clicker is always looked up
 // afresh (users.info), since their identity decides.
-type people struct {
+type personCache struct {
 	mu      sync.Mutex
 	entries map[string]cachedPerson
 	now     func() time.Time // nil: time.Now
@@ -36,14 +36,14 @@ const (
 	maxPeople = 10_000
 )
 
-func (c *people) clock() time.Time {
+func (c *personCache) clock() time.Time {
 	if c.now != nil {
 		return c.now()
 	}
 	return time.Now()
 }
 
-func (c *people) get(email string) (slackui.Person, bool) {
+func (c *personCache) get(email string) (slackui.Person, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[strings.ToLower(email)]
@@ -53,7 +53,7 @@ func (c *people) get(email string) (slackui.Person, bool) {
 	return e.person, true
 }
 
-func (c *people) put(email string, p slackui.Person) {
+func (c *personCache) put(email string, p slackui.Person) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.clock()
