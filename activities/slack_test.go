@@ -108,14 +108,7 @@ func TestPostCardOnceWhenSlackAcceptedButTheClientTimedOut(t *testing.T) {
 	if n := sl.CallCount("chat.postMessage"); n != 2 {
 		t.Errorf("chat.postMessage called %d times, want 2: the retry must not post again", n)
 	}
-	lookups := callsTo(sl, "conversations.history")
-	if len(lookups) != 1 {
-		t.Fatalf("conversations.history called %d times, want once (by the retry only)", len(lookups))
-	}
-	p := lookups[0].Params
-	if p["channel"] != "C0DBACCESS" || p["include_all_metadata"] != "1" || p["oldest"] == "" || p["oldest"] >= msgs[1].TS {
-		t.Errorf("lookup params = %v, want the channel, metadata, and an oldest bound before the card", p)
-	}
+	requireOneHistoryLookup(t, sl, "C0DBACCESS", msgs[1].TS)
 }
 
 func TestPostCardFirstAttemptDoesNotLookUp(t *testing.T) {
@@ -298,13 +291,21 @@ func TestEscalateOnceWhenSlackAcceptedButTheClientTimedOut(t *testing.T) {
 	if n := sl.CallCount("chat.postMessage"); n != 2 {
 		t.Errorf("chat.postMessage called %d times, want 2", n)
 	}
+	requireOneHistoryLookup(t, sl, "C0ONCALL", msgs[1].TS)
+}
+
+// requireOneHistoryLookup checks that only the retry looked for the earlier
+// post: one conversations.history call in channel, asking for metadata,
+// bounded by an oldest time before the post (postedTS).
+func requireOneHistoryLookup(t *testing.T, sl *slackfake.Server, channel, postedTS string) {
+	t.Helper()
 	lookups := callsTo(sl, "conversations.history")
 	if len(lookups) != 1 {
 		t.Fatalf("conversations.history called %d times, want once (by the retry only)", len(lookups))
 	}
 	p := lookups[0].Params
-	if p["channel"] != "C0ONCALL" || p["include_all_metadata"] != "1" || p["oldest"] == "" || p["oldest"] >= msgs[1].TS {
-		t.Errorf("lookup params = %v, want the escalation channel, metadata, and an oldest bound before the post", p)
+	if p["channel"] != channel || p["include_all_metadata"] != "1" || p["oldest"] == "" || p["oldest"] >= postedTS {
+		t.Errorf("lookup params = %v, want %s, metadata, and an oldest bound before the post", p, channel)
 	}
 }
 
