@@ -14,6 +14,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 
 	"github.com/jitflow/jitflow/internal/app"
 	"github.com/jitflow/jitflow/internal/config"
@@ -60,7 +61,7 @@ type env struct {
 	f         *fakes
 	d         *driver
 	proc      *child       // the child process (the worker, or dev); nil in one process
-	temporal  string       // the Temporal frontend, when in this process
+	temporal  string       // the Temporal frontend's address (see temporalClient)
 	ready     func() error // waits until the (re)started child serves; nil in one process
 	preloaded []int64
 	closers   []func() error
@@ -219,3 +220,13 @@ func waitWorker(ctx context.Context, settings map[string]string, logger *slog.Lo
 		return true
 	})
 }
+
+// temporalClient connects to the Temporal server jitflow runs on, for the
+// harness's own reads (histories, counts); the caller closes it.
+func (e *env) temporalClient(ctx context.Context, logger *slog.Logger) (client.Client, error) {
+	return app.Connect(ctx, e.temporal, benchNamespace, logger, nil)
+}
+
+// benchNamespace is the namespace jitflow uses under the harness (the
+// default: TEMPORAL_NAMESPACE is not set).
+const benchNamespace = "default"

@@ -251,6 +251,12 @@ func (d *driver) do(ctx context.Context, what string, resend503 bool, newReq fun
 
 // waitUntil polls cond every 5 ms until it holds, ctx ends or timeout passes.
 func waitUntil(ctx context.Context, timeout time.Duration, what string, cond func() bool) error {
+	return waitEvery(ctx, 5*time.Millisecond, timeout, what, cond)
+}
+
+// waitEvery is waitUntil polling every interval, for conditions that cost
+// the system under test a query.
+func waitEvery(ctx context.Context, interval, timeout time.Duration, what string, cond func() bool) error {
 	deadline := time.Now().Add(timeout)
 	for !cond() {
 		if time.Now().After(deadline) {
@@ -259,7 +265,7 @@ func waitUntil(ctx context.Context, timeout time.Duration, what string, cond fun
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
-		case <-time.After(5 * time.Millisecond):
+		case <-time.After(interval):
 		}
 	}
 	return nil

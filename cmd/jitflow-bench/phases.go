@@ -10,7 +10,6 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 
-	"github.com/jitflow/jitflow/internal/app"
 	"github.com/jitflow/jitflow/internal/bytebase"
 	"github.com/jitflow/jitflow/workflows"
 )
@@ -42,7 +41,7 @@ func (e *env) measurePhases(ctx context.Context, sent map[int64]time.Time, logge
 	if e.temporal == "" {
 		return p, nil
 	}
-	c, err := app.Connect(ctx, e.temporal, "default", logger, nil)
+	c, err := e.temporalClient(ctx, logger)
 	if err != nil {
 		return p, err
 	}

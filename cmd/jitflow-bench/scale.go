@@ -8,7 +8,6 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 
-	"github.com/jitflow/jitflow/internal/app"
 	"github.com/jitflow/jitflow/workflows"
 )
 
@@ -161,14 +160,14 @@ func (e *env) lastPost(sent map[int64]time.Time) time.Time {
 // waitPending waits until n workflows say they are pending (JitStatus, set
 // in their first task).
 func (e *env) waitPending(ctx context.Context, n int, logger *slog.Logger) error {
-	c, err := app.Connect(ctx, e.temporal, "default", logger, nil)
+	c, err := e.temporalClient(ctx, logger)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	query := workflows.AttrStatus.GetName() + ` = "` + string(workflows.StatusPending) + `"`
 	var last int64
-	err = waitUntil(ctx, time.Duration(n)*100*time.Millisecond+2*time.Minute, fmt.Sprintf("%d pending workflows", n), func() bool {
+	err = waitEvery(ctx, time.Second, time.Duration(n)*100*time.Millisecond+2*time.Minute, fmt.Sprintf("%d pending workflows", n), func() bool {
 		res, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: query})
 		if err == nil {
 			last = res.GetCount()
