@@ -39,6 +39,15 @@ type Chat interface {
 	GetConversationRepliesContext(ctx context.Context, params *slack.GetConversationRepliesParameters) ([]slack.Message, bool, string, error)
 }
 
+// Pacer hands out turns to post in a channel (*slackgov.Governor).
+type Pacer interface {
+	// TryPost takes channel's turn if it is free within the given time,
+	// waiting for it.
+	TryPost(ctx context.Context, channel string, within time.Duration) bool
+	// WaitPost waits for channel's next turn.
+	WaitPost(ctx context.Context, channel string) error
+}
+
 // Activities holds the clients. Register a *Activities with the worker; the
 // workflow calls its methods by reference.
 type Activities struct {
@@ -65,6 +74,11 @@ type Activities struct {
 	Search   IssueSearch
 	Requests RequestStarter
 	poll     pollMemory
+
+	// Pacer paces posts to channels within this process and knows whether
+	// it holds the Slack lease (see slackgov). Nil: posts are not paced here
+	// and cards never take the fast path.
+	Pacer Pacer
 
 	people personCache // email → Slack person (FindSlackUser)
 }

@@ -74,21 +74,31 @@ type post struct {
 	thread  string // the parent's ts, for a thread reply
 	tag     *tag   // nil: post without metadata and never look (not findable)
 	options []slack.MsgOption
+	// lookFirst: look even on the first attempt, because something before
+	// this activity (the card fast path) may have posted; since, if set,
+	// widens the lookup back to that time.
+	lookFirst bool
+	since     time.Time
 }
 
 // postOnce posts p and returns where it landed. chat.postMessage is not
 // idempotent: an attempt that timed out may still have posted. So a retry
 // first looks for the message by its tag (among the channel's messages, or
 // the thread's replies) and returns it instead of posting a second one; the
-// first attempt skips the lookup, as nothing can have been posted yet. The
-// lookup is bounded by the activity's ScheduledTime, which for a regular
-// activity is its first attempt's: run these as regular activities, not
-// local ones, whose ScheduledTime is the current attempt's and would narrow
-// the window past a message posted minutes earlier.
+// first attempt skips the lookup (unless p.lookFirst), as nothing can have
+// been posted yet. The lookup is bounded by the activity's ScheduledTime
+// (or p.since, if earlier), which for a regular activity is its first
+// attempt's: run these as regular activities, not local ones, whose
+// ScheduledTime is the current attempt's and would narrow the window past a
+// message posted minutes earlier.
 func (a *Activities) postOnce(ctx context.Context, p post) (CardRef, error) {
 	if p.tag != nil && activity.IsActivity(ctx) {
-		if info := activity.GetInfo(ctx); info.Attempt > 1 {
-			ref, found, err := a.findPosted(ctx, p, info.ScheduledTime)
+		if info := activity.GetInfo(ctx); info.Attempt > 1 || p.lookFirst {
+			since := info.ScheduledTime
+			if !p.since.IsZero() && p.since.Before(since) {
+				since = p.since
+			}
+			ref, found, err := a.findPosted(ctx, p, since)
 			if err != nil {
 				return CardRef{}, slackFailure(fmt.Errorf("look for an earlier %s in %s: %w", p.desc, p.channel, err))
 			}
@@ -99,6 +109,16 @@ func (a *Activities) postOnce(ctx context.Context, p post) (CardRef, error) {
 			}
 		}
 	}
+	if a.Pacer != nil {
+		if err := a.Pacer.WaitPost(ctx, p.channel); err != nil {
+			return CardRef{}, fmt.Errorf("wait for a turn to post %s in %s: %w", p.desc, p.channel, err)
+		}
+	}
+	return a.send(ctx, p)
+}
+
+// send posts p as it is: no lookup, no pacing.
+func (a *Activities) send(ctx context.Context, p post) (CardRef, error) {
 	opts := p.options
 	if p.thread != "" {
 		opts = append(opts, slack.MsgOptionTS(p.thread))
@@ -176,12 +196,67 @@ func (t tag) logAttrs() []any {
 
 // PostCard posts the request card to card.Channel (SLACK_CHANNEL if empty),
 // once: a retry returns the card an earlier attempt posted (see postOnce).
+// Requests recorded before the card fast path call it; newer ones call
+// PostCardNow, then PostCardOnce.
 func (a *Activities) PostCard(ctx context.Context, card slackui.Card) (CardRef, error) {
+	return a.postOnce(ctx, a.cardPost(card))
+}
+
+// PostCardInput is a card to post through its channel's queue.
+type PostCardInput struct {
+	Card slackui.Card `json:"card"`
+	// LookFirst: the fast path may already have posted this card (its
+	// attempt failed, or the workflow task that ran it was lost), so even
+	// the first attempt looks for it, back to Since (the request's start).
+	LookFirst bool      `json:"lookFirst,omitempty"`
+	Since     time.Time `json:"since,omitzero"`
+}
+
+// PostCardOnce posts the card through its channel's queue, once, like
+// PostCard; with LookFirst it looks for the card before its first attempt.
+func (a *Activities) PostCardOnce(ctx context.Context, in PostCardInput) (CardRef, error) {
+	p := a.cardPost(in.Card)
+	p.lookFirst, p.since = in.LookFirst, in.Since
+	return a.postOnce(ctx, p)
+}
+
+// FastPost is what PostCardNow did: posted the card, or left it to the
+// channel's queue.
+type FastPost struct {
+	Posted bool    `json:"posted"`
+	Ref    CardRef `json:"ref,omitzero"`
+}
+
+// fastPostWait is how long the card fast path waits for its channel's turn
+// before leaving the card to the channel's queue, whose dispatch takes
+// longer than that (tens of milliseconds).
+const fastPostWait = 25 * time.Millisecond
+
+// PostCardNow is the card fast path, a local activity in the workflow task
+// that starts the request: it posts the card if this process holds the
+// Slack lease and the channel has a turn free now or within fastPostWait
+// (see slackgov), and otherwise posts nothing and says so. It makes one attempt and never looks
+// for an earlier card: the workflow runs it only in a run's first workflow
+// task, and sends the card through the queue with LookFirst if it fails.
+func (a *Activities) PostCardNow(ctx context.Context, card slackui.Card) (FastPost, error) {
+	p := a.cardPost(card)
+	if a.Pacer == nil || !a.Pacer.TryPost(ctx, p.channel, fastPostWait) {
+		return FastPost{}, nil
+	}
+	ref, err := a.send(ctx, p)
+	if err != nil {
+		return FastPost{}, err
+	}
+	return FastPost{Posted: true, Ref: ref}, nil
+}
+
+// cardPost is the post of card, to card.Channel or else SLACK_CHANNEL.
+func (a *Activities) cardPost(card slackui.Card) post {
 	target := card.Channel
 	if target == "" {
 		target = a.Channel
 	}
-	return a.postOnce(ctx, post{
+	return post{
 		what:    "card",
 		desc:    "card for " + card.WorkflowID,
 		channel: target,
@@ -190,7 +265,7 @@ func (a *Activities) PostCard(ctx context.Context, card slackui.Card) (CardRef, 
 			slack.MsgOptionText(slackui.CardText(card), false),
 			slack.MsgOptionBlocks(slackui.CardBlocks(card)...),
 		},
-	})
+	}
 }
 
 // slackTS renders t as a Slack message timestamp (seconds.microseconds).
