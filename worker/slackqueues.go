@@ -1,7 +1,9 @@
 package worker
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/jitflow/jitflow/activities"
 	"github.com/jitflow/jitflow/internal/config"
 	"github.com/jitflow/jitflow/internal/queues"
+	"github.com/jitflow/jitflow/internal/slackgov"
 )
 
 // Activity rates of the Slack task queues. TaskQueueActivitiesPerSecond is
@@ -24,8 +27,13 @@ import (
 // (https://api.slack.com/docs/rate-limits; shared/reference/slack.md):
 const (
 	// ChannelPostsPerSecond: chat.postMessage allows about one message per
-	// second per channel.
+	// second per channel, "short bursts >1 allowed". ChannelBurst is the
+	// burst jitflow uses: two posts at once after a quiet spell (a card and
+	// its first thread reply), never more than one per second on average.
+	// Temporal's queue limiter, in front of the same posts, lets two through
+	// at once too.
 	ChannelPostsPerSecond = 1.0
+	ChannelBurst          = 2
 	// DMsPerSecond: a DM is users.lookupByEmail and conversations.open, both
 	// tier 3 (~50/min per workspace), then chat.postMessage in a channel of
 	// its own, so tier 3 is the bound.
@@ -44,13 +52,27 @@ type slackQueue struct {
 // slackQueues lists the Slack task queues for base: one per channel, one for
 // DMs, one for card updates.
 func slackQueues(base string, channels []string) []slackQueue {
-	qs := make([]slackQueue, 0, len(channels)+2)
+	return append(channelQueues(base, channels), sharedQueues(base)...)
+}
+
+// channelQueues are the queues of posts to channels, polled only by the
+// holder of the Slack lease (see slackLease): their posts also take turns
+// from its in-process pacer, which the card fast path shares.
+func channelQueues(base string, channels []string) []slackQueue {
+	qs := make([]slackQueue, 0, len(channels))
 	for _, ch := range channels {
 		qs = append(qs, slackQueue{queues.SlackQueue(base, ch), ChannelPostsPerSecond})
 	}
-	return append(qs,
-		slackQueue{queues.DMQueue(base), DMsPerSecond},
-		slackQueue{queues.UpdateQueue(base), UpdatesPerSecond})
+	return qs
+}
+
+// sharedQueues (DMs, card updates) are polled by every worker: the server's
+// rate for the queue alone paces them.
+func sharedQueues(base string) []slackQueue {
+	return []slackQueue{
+		{queues.DMQueue(base), DMsPerSecond},
+		{queues.UpdateQueue(base), UpdatesPerSecond},
+	}
 }
 
 // Channels lists every channel jitflow posts to: SLACK_CHANNEL and those the
@@ -68,8 +90,12 @@ func Channels(cfg config.Config) []string {
 // base (see slackQueues), each running acts at its queue's rate. The caller
 // starts and stops them.
 func NewSlackWorkers(c client.Client, base string, channels []string, acts *activities.Activities) []sdkworker.Worker {
+	return newQueueWorkers(c, slackQueues(base, channels), acts)
+}
+
+func newQueueWorkers(c client.Client, qs []slackQueue, acts *activities.Activities) []sdkworker.Worker {
 	var ws []sdkworker.Worker
-	for _, q := range slackQueues(base, channels) {
+	for _, q := range qs {
 		w := sdkworker.New(c, q.name, sdkworker.Options{
 			TaskQueueActivitiesPerSecond: q.perSecond,
 			WorkerStopTimeout:            stopTimeout,
@@ -80,16 +106,56 @@ func NewSlackWorkers(c client.Client, base string, channels []string, acts *acti
 	return ws
 }
 
-// NewAll returns every worker a jitflow worker process runs: the main one
-// (workflows and all activities) and the Slack queue workers. A configured
-// sticky cache size applies to the whole process (an SDK-wide setting), so
-// it is set before any worker exists.
-func NewAll(c client.Client, cfg config.Config, acts *activities.Activities) []sdkworker.Worker {
+// Options tune a worker process; the zero value is the default.
+type Options struct {
+	Lease LeaseTiming // zero: DefaultLeaseTiming
+}
+
+// Start starts everything a jitflow worker process runs: the main worker
+// (workflows and all activities), the DM and card-update queue workers, and
+// the keeper of the Slack lease, which runs the channel-queue workers while
+// this process holds the lease and lets acts post cards at once (acts.Pacer).
+// A configured sticky cache size applies to the whole process (an SDK-wide
+// setting), so it is set before any worker exists. stop gives the lease up
+// and stops every worker.
+func Start(c client.Client, cfg config.Config, acts *activities.Activities, opts Options) (stop func(), err error) {
 	if cfg.WorkerCacheSize > 0 {
 		sdkworker.SetStickyWorkflowCacheSize(cfg.WorkerCacheSize)
 	}
-	return append([]sdkworker.Worker{New(c, cfg.TaskQueue, acts)},
-		NewSlackWorkers(c, cfg.TaskQueue, Channels(cfg), acts)...)
+	timing := opts.Lease
+	if timing == (LeaseTiming{}) {
+		timing = DefaultLeaseTiming
+	}
+	gov := slackgov.New(ChannelPostsPerSecond, ChannelBurst)
+	acts.Pacer = gov
+	stopShared, err := StartAll(append([]sdkworker.Worker{New(c, cfg.TaskQueue, acts)},
+		newQueueWorkers(c, sharedQueues(cfg.TaskQueue), acts)...))
+	if err != nil {
+		return nil, err
+	}
+	var stopChannels func()
+	lease := &slackLease{
+		c: c, taskQueue: cfg.TaskQueue, holder: holderName(), timing: timing, gov: gov, logger: acts.Logger,
+		gained: func() (err error) {
+			stopChannels, err = StartAll(newQueueWorkers(c, channelQueues(cfg.TaskQueue, Channels(cfg)), acts))
+			return err
+		},
+		lost: func() { stopChannels() },
+	}
+	if lease.logger == nil {
+		lease.logger = slog.Default()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		lease.run(ctx)
+	}()
+	return func() {
+		cancel()
+		<-done // the lease is given up while the main worker still runs its workflow
+		stopShared()
+	}, nil
 }
 
 // StartAll starts ws. On failure it stops those already started. stop stops

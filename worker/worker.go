@@ -62,6 +62,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{WorkerStopTimeout: stopTimeout})
 	w.RegisterWorkflowWithOptions(workflows.ApprovalWorkflow, workflow.RegisterOptions{Name: workflows.ApprovalWorkflowName})
 	w.RegisterWorkflowWithOptions(workflows.PollerWorkflow, workflow.RegisterOptions{Name: workflows.PollerWorkflowName})
+	w.RegisterWorkflowWithOptions(workflows.SlackLeaseWorkflow, workflow.RegisterOptions{Name: workflows.SlackLeaseWorkflowName})
 	w.RegisterActivity(acts)
 	return w
 }
