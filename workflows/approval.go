@@ -46,6 +46,7 @@ type request struct {
 	replies              int  // thread replies keyed so far in this run (see replyKey)
 	waits                int  // loop iterations in this run
 	fast                 bool // changeFastPath applies to this run
+	localCard            bool // and its version 2: the card fast path
 	logger               log.Logger
 }
 
@@ -66,7 +67,8 @@ func ApprovalWorkflow(ctx workflow.Context, in ApprovalInput) (Result, error) {
 	if err := workflow.SetQueryHandler(ctx, QueryState, r.snapshot); err != nil {
 		return Result{}, err
 	}
-	r.fast = fastPath(ctx)
+	version := fastPathVersion(ctx)
+	r.fast, r.localCard = version >= 1, version >= 2
 	clicks := workflow.GetSignalChannel(ctx, SignalClick)
 	hints := workflow.GetSignalChannel(ctx, SignalHint)
 
@@ -162,8 +164,8 @@ func (r *request) intake(ctx workflow.Context, snapshot *bytebase.Issue, hints w
 	r.timers.start(ctx, r, now)
 	r.setStatus(ctx, StatusPending)
 	r.upsertIssueAttributes(ctx, is)
-	var ref activities.CardRef
-	if err := workflow.ExecuteActivity(slackPostCtx(ctx, r.card.Channel, "Post the request card"), a.PostCard, r.card).Get(ctx, &ref); err != nil {
+	ref, err := r.postCard(ctx)
+	if err != nil {
 		return fmt.Errorf("post card: %w", err)
 	}
 	r.posted = &ref

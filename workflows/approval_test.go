@@ -77,7 +77,12 @@ type approvalSuite struct {
 	notes             []activities.NotifyInput
 	dms               []string
 	decided           []activities.DecideInput
-	postedAt          time.Time // when PostCard ran, in the test's clock
+	postedAt          time.Time // when the card was posted, in the test's clock
+	// The card fast path: whether PostCardNow finds a turn free (else it
+	// declines), or fails; what PostCardOnce was asked.
+	fastDeclines bool
+	fastErr      error
+	queuedPosts  []activities.PostCardInput
 	// How long DM and PostThreadReply take (a paced Slack queue).
 	dmDelay, replyDelay time.Duration
 }
@@ -109,8 +114,18 @@ func (s *approvalSuite) SetupTest() {
 		s.dms = append(s.dms, in.Text)
 		return activities.DMResult{Sent: true}, nil
 	}).Maybe()
-	s.env.OnActivity(a.PostCard, mock.Anything, mock.Anything).Return(func(_ context.Context, c slackui.Card) (activities.CardRef, error) {
+	s.env.SetCurrentHistoryLength(firstTaskStarted) // the card is posted in the first workflow task
+	s.fastDeclines, s.fastErr, s.queuedPosts = false, nil, nil
+	s.env.OnActivity(a.PostCardNow, mock.Anything, mock.Anything).Return(func(_ context.Context, c slackui.Card) (activities.FastPost, error) {
+		if s.fastErr != nil || s.fastDeclines {
+			return activities.FastPost{}, s.fastErr
+		}
 		s.posted, s.postedAt = append(s.posted, c), s.env.Now()
+		return activities.FastPost{Posted: true, Ref: card}, nil
+	}).Maybe()
+	s.env.OnActivity(a.PostCardOnce, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PostCardInput) (activities.CardRef, error) {
+		s.queuedPosts = append(s.queuedPosts, in)
+		s.posted, s.postedAt = append(s.posted, in.Card), s.env.Now()
 		return card, nil
 	}).Maybe()
 	s.failUpdates = 0
@@ -315,7 +330,7 @@ func (s *approvalSuite) TestIgnoresWhatIsNotAwaitingApproval() {
 			if is.Type == "DATABASE_CHANGE" {
 				s.Contains(r.Note, "JIT_ISSUE_TYPES")
 			}
-			s.env.AssertNotCalled(s.T(), "PostCard", mock.Anything, mock.Anything)
+			s.Empty(s.posted, "a card was posted")
 		})
 	}
 }

@@ -18,11 +18,16 @@ const (
 	//     Slack queue or a Slack outage never holds up a decision;
 	//   - a Bytebase call that keeps failing for a pending card shows on the
 	//     card while it is retried (see awaitBytebase).
+	// version 2:
+	//   - the card is posted from the run's first workflow task by a local
+	//     activity (PostCardNow) when this worker holds the Slack lease and
+	//     the channel has a turn free; otherwise, or if that fails, through
+	//     the channel's queue by PostCardOnce (see postCard).
 	changeFastPath = "fast-path"
 )
 
-// fastPath reports whether this run uses changeFastPath. Called once, first
-// thing, so old histories (which have no marker) replay as recorded.
-func fastPath(ctx workflow.Context) bool {
-	return workflow.GetVersion(ctx, changeFastPath, workflow.DefaultVersion, 1) >= 1
+// fastPathVersion is this run's version of changeFastPath. Called once,
+// first thing, so old histories (which have no marker) replay as recorded.
+func fastPathVersion(ctx workflow.Context) workflow.Version {
+	return workflow.GetVersion(ctx, changeFastPath, workflow.DefaultVersion, 2)
 }
