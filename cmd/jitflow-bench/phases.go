@@ -9,6 +9,9 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+
+	"github.com/jitflow/jitflow/activities"
 
 	"github.com/jitflow/jitflow/internal/bytebase"
 	"github.com/jitflow/jitflow/workflows"
@@ -20,15 +23,24 @@ import (
 //
 //	toStarted   webhook sent → WorkflowExecutionStarted (gateway: read the
 //	            issue, start RPC)
-//	toTaskDone  → first workflow task completed (the task's dispatch, the
-//	            workflow code, the completion RPC); its commands schedule
-//	            PostCard
-//	dispatch    PostCard scheduled → started (matching: the governed Slack
+//
+// A card posted by the fast path (PostCardNow, a local activity in the first
+// workflow task) then has one phase:
+//
+//	inTask      started → chat.postMessage answered at the fake (the first
+//	            task's dispatch, the workflow code and its local activities)
+//
+// A card that waited in its channel's queue (PostCardOnce, or PostCard
+// before the fast path) has three:
+//
+//	toTaskDone  started → first workflow task completed; its commands
+//	            schedule the post
+//	dispatch    post scheduled → started (matching: the governed Slack
 //	            queue's dispatch to a poller)
-//	toPosted    PostCard started → chat.postMessage answered at the fake
+//	toPosted    post started → chat.postMessage answered at the fake
 type phases struct {
-	toStarted, toTaskDone, dispatch, toPosted latencies
-	sampled                                   int
+	toStarted, inTask, toTaskDone, dispatch, toPosted latencies
+	sampled, fast                                     int
 }
 
 // phaseSample bounds how many histories are read (they are fetched after
@@ -46,7 +58,7 @@ func (e *env) measurePhases(ctx context.Context, sent map[int64]time.Time, logge
 		return p, err
 	}
 	defer c.Close()
-	var started, taskDone, dispatch, posted []time.Duration
+	var started, inTask, taskDone, dispatch, posted []time.Duration
 	for n, at := range sent {
 		if p.sampled == phaseSample {
 			break
@@ -59,22 +71,29 @@ func (e *env) measurePhases(ctx context.Context, sent map[int64]time.Time, logge
 		if err != nil {
 			return p, err
 		}
-		if t.postStarted.IsZero() {
-			continue // PostCard not completed in the history yet
+		switch {
+		case t.fast:
+			p.fast++
+			inTask = append(inTask, postedAt.Sub(t.started))
+		case !t.postStarted.IsZero():
+			taskDone = append(taskDone, t.firstTaskDone.Sub(t.started))
+			dispatch = append(dispatch, t.postStarted.Sub(t.postScheduled))
+			posted = append(posted, postedAt.Sub(t.postStarted))
+		default:
+			continue // the post not completed in the history yet
 		}
 		p.sampled++
 		started = append(started, t.started.Sub(at))
-		taskDone = append(taskDone, t.firstTaskDone.Sub(t.started))
-		dispatch = append(dispatch, t.postStarted.Sub(t.postScheduled))
-		posted = append(posted, postedAt.Sub(t.postStarted))
 	}
-	p.toStarted, p.toTaskDone, p.dispatch, p.toPosted = summarise(started), summarise(taskDone), summarise(dispatch), summarise(posted)
+	p.toStarted, p.inTask = summarise(started), summarise(inTask)
+	p.toTaskDone, p.dispatch, p.toPosted = summarise(taskDone), summarise(dispatch), summarise(posted)
 	return p, nil
 }
 
 // times are the history events phases needs.
 type times struct {
 	started, firstTaskDone, postScheduled, postStarted time.Time
+	fast                                               bool // PostCardNow posted the card
 }
 
 func historyTimes(ctx context.Context, c client.Client, id string) (times, error) {
@@ -94,8 +113,12 @@ func historyTimes(ctx context.Context, c client.Client, id string) (times, error
 			if t.firstTaskDone.IsZero() {
 				t.firstTaskDone = at
 			}
+		case enumspb.EVENT_TYPE_MARKER_RECORDED:
+			if posted, ok := fastPost(ev); ok && posted {
+				t.fast = true
+			}
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-			if postID == 0 && isPostCard(ev) {
+			if postID == 0 && isCardPost(ev) {
 				postID, t.postScheduled = ev.GetEventId(), at
 			}
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
@@ -107,6 +130,27 @@ func historyTimes(ctx context.Context, c client.Client, id string) (times, error
 	return t, nil
 }
 
-func isPostCard(ev *historypb.HistoryEvent) bool {
-	return ev.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName() == "PostCard"
+func isCardPost(ev *historypb.HistoryEvent) bool {
+	name := ev.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()
+	return name == "PostCard" || name == "PostCardOnce"
+}
+
+// fastPost reads a PostCardNow local-activity marker: ok if ev is one,
+// posted if it posted the card.
+func fastPost(ev *historypb.HistoryEvent) (posted, ok bool) {
+	attrs := ev.GetMarkerRecordedEventAttributes()
+	if attrs.GetMarkerName() != "LocalActivity" {
+		return false, false
+	}
+	var data struct {
+		ActivityType string `json:"ActivityType"`
+	}
+	if err := converter.GetDefaultDataConverter().FromPayloads(attrs.GetDetails()["data"], &data); err != nil || data.ActivityType != "PostCardNow" {
+		return false, false
+	}
+	var fp activities.FastPost
+	if err := converter.GetDefaultDataConverter().FromPayloads(attrs.GetDetails()["result"], &fp); err != nil {
+		return false, true
+	}
+	return fp.Posted, true
 }

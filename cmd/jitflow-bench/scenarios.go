@@ -147,6 +147,7 @@ func (b *bench) webhookLatency(ctx context.Context, how deployment, rate float64
 		return r, err
 	}
 	r.acked, r.card = e.since(sent, e.Acked), e.since(sent, e.f.slackRc.FirstPost)
+	r.pace = measurePace(e.f.slack.Calls(), e.f.channels)
 	r.phases, err = e.measurePhases(ctx, sent, b.opts.logger)
 	return r, err
 }
@@ -155,6 +156,7 @@ func (b *bench) webhookLatency(ctx context.Context, how deployment, rate float64
 type latencyResult struct {
 	acked, card latencies
 	phases      phases
+	pace        pace
 }
 
 // clickResult are the three latencies of a click.

@@ -22,6 +22,14 @@ func ms(d time.Duration) string {
 	return fmt.Sprintf("%.1f", float64(d.Microseconds())/1000)
 }
 
+// median is l's p50 in ms, or "–" for a series with no samples.
+func (l latencies) median() string {
+	if len(l.samples) == 0 {
+		return "–"
+	}
+	return ms(l.p50)
+}
+
 // latencies summarises one measured series.
 type latencies struct {
 	samples          []time.Duration
