@@ -7,11 +7,9 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
-	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 
-	"github.com/jitflow/jitflow/activities"
+	"github.com/jitflow/jitflow/internal/cardpath"
 
 	"github.com/jitflow/jitflow/internal/bytebase"
 	"github.com/jitflow/jitflow/workflows"
@@ -114,11 +112,11 @@ func historyTimes(ctx context.Context, c client.Client, id string) (times, error
 				t.firstTaskDone = at
 			}
 		case enumspb.EVENT_TYPE_MARKER_RECORDED:
-			if posted, ok := fastPost(ev); ok && posted {
+			if posted, ok := cardpath.FastPost(ev); ok && posted {
 				t.fast = true
 			}
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-			if postID == 0 && isCardPost(ev) {
+			if postID == 0 && cardpath.QueuedPost(ev) {
 				postID, t.postScheduled = ev.GetEventId(), at
 			}
 		case enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED:
@@ -128,29 +126,4 @@ func historyTimes(ctx context.Context, c client.Client, id string) (times, error
 		}
 	}
 	return t, nil
-}
-
-func isCardPost(ev *historypb.HistoryEvent) bool {
-	name := ev.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()
-	return name == "PostCard" || name == "PostCardOnce"
-}
-
-// fastPost reads a PostCardNow local-activity marker: ok if ev is one,
-// posted if it posted the card.
-func fastPost(ev *historypb.HistoryEvent) (posted, ok bool) {
-	attrs := ev.GetMarkerRecordedEventAttributes()
-	if attrs.GetMarkerName() != "LocalActivity" {
-		return false, false
-	}
-	var data struct {
-		ActivityType string `json:"ActivityType"`
-	}
-	if err := converter.GetDefaultDataConverter().FromPayloads(attrs.GetDetails()["data"], &data); err != nil || data.ActivityType != "PostCardNow" {
-		return false, false
-	}
-	var fp activities.FastPost
-	if err := converter.GetDefaultDataConverter().FromPayloads(attrs.GetDetails()["result"], &fp); err != nil {
-		return false, true
-	}
-	return fp.Posted, true
 }
