@@ -22,6 +22,7 @@ import (
 	"github.com/jitflow/jitflow/internal/fakes/bytebasefake"
 	"github.com/jitflow/jitflow/internal/fakes/slackfake"
 	"github.com/jitflow/jitflow/internal/slackui"
+	"github.com/jitflow/jitflow/workflows"
 )
 
 const (
@@ -53,6 +54,7 @@ type harness struct {
 	extraEnv [][2]string
 	stateDD  string
 	uiPort   int
+	queue    string // the task queue base
 }
 
 type harnessOption func(*harness)
@@ -161,6 +163,23 @@ func (h *harness) start() {
 		}
 	}
 	h.t.Cleanup(h.stop)
+	h.queue = cfg.TaskQueue
+	h.waitSlackLease()
+}
+
+// waitSlackLease waits until the process holds the Slack lease, as a
+// running jitflow does within moments of starting: until then cards wait in
+// their channel's queue instead of taking the fast path.
+func (h *harness) waitSlackLease() {
+	h.t.Helper()
+	c := h.temporal()
+	h.waitFor("the Slack lease", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		v, err := c.QueryWorkflow(ctx, workflows.SlackLeaseID(h.queue), "", workflows.QuerySlackLease)
+		var st workflows.LeaseState
+		return err == nil && v.Get(&st) == nil && st.Holder != "" && time.Until(st.Until) > 0
+	})
 }
 
 type testWriter struct{ t testing.TB }

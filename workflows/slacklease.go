@@ -18,6 +18,7 @@ const (
 	SlackLeaseWorkflowName = "SlackLeaseWorkflow"
 	UpdateAcquireLease     = "acquire"
 	UpdateReleaseLease     = "release"
+	QuerySlackLease        = "lease" // the LeaseState
 )
 
 const (
@@ -75,6 +76,9 @@ type LeaseState struct {
 func SlackLeaseWorkflow(ctx workflow.Context, st LeaseState) error {
 	logger := workflow.GetLogger(ctx)
 	updates := 0
+	if err := workflow.SetQueryHandler(ctx, QuerySlackLease, func() (LeaseState, error) { return st, nil }); err != nil {
+		return err
+	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateAcquireLease,
 		func(ctx workflow.Context, req LeaseRequest) (Lease, error) {
 			updates++
