@@ -91,6 +91,22 @@ func TestRecordReplayHistories(t *testing.T) {
 		}
 		record(t, h, "decided-in-bytebase", n)
 	})
+	t.Run("queued-card", func(t *testing.T) {
+		// Three cards into one channel at once: the burst of two goes out at
+		// once, the third waits in the channel's queue (PostCardNow declines).
+		h := newHarness(t)
+		issues := []int64{h.addIssue("roles/workspaceDBA"), h.addIssue("roles/workspaceDBA"), h.addIssue("roles/workspaceDBA")}
+		for _, n := range issues {
+			h.webhook(n)
+		}
+		h.waitCard(3)
+		last := issues[2]
+		if atOnce, queued := h.cardPath(last); atOnce || !queued {
+			t.Fatalf("third card posted at once %v, queued %v", atOnce, queued)
+		}
+		h.click(alice, h.cardOf(last), slackui.ActionApprove)
+		record(t, h, "queued-card", last)
+	})
 }
 
 // writeHistory waits for the workflow to close and writes its history as
