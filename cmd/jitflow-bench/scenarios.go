@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"sync"
@@ -11,8 +12,10 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/jitflow/jitflow/internal/config"
 	"github.com/jitflow/jitflow/internal/fakes/slackfake"
 	"github.com/jitflow/jitflow/internal/slackui"
+	"github.com/jitflow/jitflow/workflows"
 )
 
 // bench runs the scenarios of one invocation.
@@ -33,7 +36,28 @@ func (b *bench) start(ctx context.Context, how deployment) (*env, error) {
 		e.f.bbRec.SetErrorRate(b.opts.errRate, 503)
 		e.f.slackRc.SetErrorRate(b.opts.errRate, 500)
 	}
+	// Measure the steady state: a worker holds the Slack lease within
+	// moments of starting, and until it does, cards wait in their channel's
+	// queue instead of taking the fast path.
+	if err := e.waitSlackLease(ctx, b.opts.logger); err != nil {
+		e.Close()
+		return nil, err
+	}
 	return e, nil
+}
+
+// waitSlackLease waits until a jitflow process holds the Slack lease.
+func (e *env) waitSlackLease(ctx context.Context, logger *slog.Logger) error {
+	c, err := e.temporalClient(ctx, logger)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return waitUntil(ctx, readyTimeout, "the Slack lease", func() bool {
+		v, err := c.QueryWorkflow(ctx, workflows.SlackLeaseID(config.DefaultTaskQueue), "", workflows.QuerySlackLease)
+		var st workflows.LeaseState
+		return err == nil && v.Get(&st) == nil && st.Holder != "" && time.Until(st.Until) > 0
+	})
 }
 
 // sendAt sends one webhook per issue at rate per second (0: all at once,
