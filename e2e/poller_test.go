@@ -141,6 +141,21 @@ func TestPollerCardsEveryPendingIssueAcrossPages(t *testing.T) {
 	if !paged {
 		t.Error("no search followed a nextPageToken")
 	}
+	// Started by SignalWithStart, the poll's hint is the run's first event
+	// after its start: the card fast path must still recognise the first
+	// workflow task, and the cards that queue must not look for themselves.
+	atOnce := 0
+	for _, n := range issues {
+		if a, _ := h.cardPath(n); a {
+			atOnce++
+		}
+	}
+	if atOnce == 0 {
+		t.Error("no polled card took the fast path")
+	}
+	if n := h.slack.CallCount("conversations.history"); n != 0 {
+		t.Errorf("conversations.history called %d times: a first workflow task was taken for a retry", n)
+	}
 }
 
 func TestPollerCatchesUpAfterRestart(t *testing.T) {

@@ -47,6 +47,7 @@ type request struct {
 	waits                int  // loop iterations in this run
 	fast                 bool // changeFastPath applies to this run
 	localCard            bool // and its version 2: the card fast path
+	signalsAtStart       int  // signals received before the run's first task (see inFirstTask)
 	logger               log.Logger
 }
 
@@ -71,6 +72,7 @@ func ApprovalWorkflow(ctx workflow.Context, in ApprovalInput) (Result, error) {
 	r.fast, r.localCard = version >= 1, version >= 2
 	clicks := workflow.GetSignalChannel(ctx, SignalClick)
 	hints := workflow.GetSignalChannel(ctx, SignalHint)
+	r.signalsAtStart = clicks.Len() + hints.Len()
 
 	if in.Carried != nil {
 		r.resume(ctx, in.Carried)

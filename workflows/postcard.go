@@ -8,11 +8,22 @@ import (
 )
 
 // firstTaskStarted is the event ID of a run's first WorkflowTaskStarted
-// (after WorkflowExecutionStarted and WorkflowTaskScheduled). A workflow
-// task that starts at any later event may be the retry of one that ran the
+// when nothing came before it but WorkflowExecutionStarted and
+// WorkflowTaskScheduled; each signal that arrived before the task (the
+// poller's SignalWithStart, a hint racing the start) adds one. A workflow
+// task that starts at any other event may be the retry of one that ran the
 // card fast path and was lost (a worker killed mid-task leaves no record of
-// its local activities), so it must look for the card before posting it.
+// its local activities; a retry starts after WorkflowTaskTimedOut or
+// …Failed and a new WorkflowTaskScheduled), so it must look for the card
+// before posting it.
 const firstTaskStarted = 3
+
+// inFirstTask reports whether the workflow runs its first workflow task's
+// first attempt. signalsBefore is how many signals the run had received
+// when it began (they all came before that task started).
+func inFirstTask(ctx workflow.Context, signalsBefore int) bool {
+	return workflow.GetInfo(ctx).GetCurrentHistoryLength() == firstTaskStarted+signalsBefore
+}
 
 // postCard posts the card once. In the run's first workflow task the card
 // fast path (PostCardNow, a local activity) posts it at once when this
@@ -30,7 +41,7 @@ func (r *request) postCard(ctx workflow.Context) (activities.CardRef, error) {
 		return ref, err
 	}
 	lookFirst := true
-	if workflow.GetInfo(ctx).GetCurrentHistoryLength() == firstTaskStarted {
+	if inFirstTask(ctx, r.signalsAtStart) {
 		var fp activities.FastPost
 		err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 			StartToCloseTimeout: slackCallTimeout,
