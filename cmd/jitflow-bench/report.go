@@ -117,15 +117,11 @@ func (b *bench) runAll(ctx context.Context) error {
 		for _, row := range phaseRows {
 			r.printf("%s", row)
 		}
-		r.printf("\n### Slack's pace: every chat.postMessage into a card channel, as the fake Slack received them\n\n" +
-			"Slack allows about one post per second per channel, with short bursts. jitflow paces each channel at 1/s with a burst of 2; the check fails if a channel got more than that allows in any window.\n\n" +
-			"| run | verdict | detail |\n|---|---|---|\n")
-		for _, p := range paces {
-			r.verdict("pace at "+p.run, p.pace.ok(), p.pace.String())
-		}
+		r.paceTable("webhook → card", paces)
 		r.printf("\n")
 	}
 	if o.run["clicks"] {
+		var paces []paceRow
 		r.printf("## Slack click (Approve), %d card channel(s)\n\n| deployment | concurrent | clicks | reply p50 ms | reply p99 ms | → approve call p50 / p99 ms | → card updated p50 / p99 ms |\n|---|---|---|---|---|---|---|\n", o.channels)
 		for _, c := range o.concurrency {
 			for _, how := range b.deployments() {
@@ -135,8 +131,10 @@ func (b *bench) runAll(ctx context.Context) error {
 				}
 				r.printf("| %s | %d | %d | %s | %s | %s / %s | %s / %s |\n", how, c, o.clickCount, ms(res.reply.p50), ms(res.reply.p99),
 					ms(res.approve.p50), ms(res.approve.p99), ms(res.updated.p50), ms(res.updated.p99))
+				paces = append(paces, paceRow{fmt.Sprintf("%d concurrent, %s", c, how), res.pace})
 			}
 		}
+		r.paceTable("clicks (cards, then their thread replies)", paces)
 		r.printf("\n")
 	}
 	if o.run["scale"] {
@@ -166,11 +164,14 @@ func (b *bench) runAll(ctx context.Context) error {
 		r.printf("\n")
 		if len(drains) > 0 {
 			r.printf("### Drain: every card of a burst posted (%d card channel(s))\n\n| N | drained in s | cards/s | lost | duplicate cards | verdict |\n|---|---|---|---|---|---|\n", o.channels)
+			var paces []paceRow
 			for _, s := range drains {
 				d := s.drain
 				r.printf("| %d | %.1f | %.2f | %d | %d | **%s** |\n", s.n, d.took.Seconds(), s.cardsPerSec, d.lost, d.duplicates,
 					r.judge(fmt.Sprintf("drain %d", s.n), d.pass()))
+				paces = append(paces, paceRow{fmt.Sprintf("burst of %d", s.n), d.pace})
 			}
+			r.paceTable("bursts", paces)
 			r.printf("\n")
 		}
 	}
@@ -194,6 +195,19 @@ func (b *bench) runAll(ctx context.Context) error {
 		r.printf("\n")
 	}
 	return b.writeFiles()
+}
+
+// paceTable prints the pace checks of one scenario's runs.
+func (r *report) paceTable(scenario string, rows []paceRow) {
+	if len(rows) == 0 {
+		return
+	}
+	r.printf("\n### Slack's pace, %s: every chat.postMessage into a card channel, as the fake Slack received them\n\n"+
+		"Slack allows about one post per second per channel, with short bursts. jitflow paces each channel at 1/s with a burst of 2; "+
+		"the check fails if a channel got more than that allows in any window.\n\n| run | verdict | detail |\n|---|---|---|\n", scenario)
+	for _, p := range rows {
+		r.verdict("pace, "+scenario+", "+p.run, p.pace.ok(), p.pace.String())
+	}
 }
 
 func (b *bench) writeFiles() error {

@@ -35,9 +35,12 @@ type drainResult struct {
 	took             time.Duration // burst sent → last first card posted
 	lost, duplicates int
 	err              error // the wait timed out
+	pace             pace
 }
 
-func (d drainResult) pass() bool { return d.err == nil && d.lost == 0 && d.duplicates == 0 }
+func (d drainResult) pass() bool {
+	return d.err == nil && d.lost == 0 && d.duplicates == 0 && d.pace.ok()
+}
 
 // scale: a burst of n issues via webhook (intake rate, then cards posted
 // within the card window or, with -drain, until every card is posted), the
@@ -48,6 +51,10 @@ func (b *bench) scale(ctx context.Context, n int) (scaleResult, error) {
 	r := scaleResult{n: n}
 	e, err := b.launch(ctx, setup{how: oneProcess, channels: b.opts.channels})
 	if err != nil {
+		return r, err
+	}
+	if err := e.waitSlackLease(ctx, b.opts.logger); err != nil {
+		_ = e.Close()
 		return r, err
 	}
 	r.rssBase, r.heapBase = memory()
@@ -73,6 +80,7 @@ func (b *bench) scale(ctx context.Context, n int) (scaleResult, error) {
 	if r.drain != nil {
 		r.drain.lost, r.drain.duplicates = cards.lost, cards.duplicates
 		r.drain.took = e.lastPost(sent).Sub(begin)
+		r.drain.pace = measurePace(e.f.slack.Calls(), e.f.channels)
 		r.cardsPerSec = float64(n-cards.lost) / r.drain.took.Seconds()
 	}
 	r.rssPending, r.heapPending = memory()

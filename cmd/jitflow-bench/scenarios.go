@@ -186,6 +186,7 @@ type latencyResult struct {
 // clickResult are the three latencies of a click.
 type clickResult struct {
 	reply, approve, updated latencies
+	pace                    pace
 }
 
 // clicks: Approve on count cards, concurrency at a time (each wave waits
@@ -253,7 +254,8 @@ func (b *bench) clicks(ctx context.Context, how deployment, concurrency, count i
 		}
 		return len(appr) == len(started) && len(upd) == len(started)
 	})
-	return clickResult{reply: summarise(reply), approve: summarise(appr), updated: summarise(upd)}, err
+	return clickResult{reply: summarise(reply), approve: summarise(appr), updated: summarise(upd),
+		pace: measurePace(e.f.slack.Calls(), e.f.channels)}, err
 }
 
 // approve clicks Approve on issue n's card as alice with Slack's action_ts.
