@@ -93,7 +93,7 @@ func TestSlackLeaseHasOneHolderAndPassesOn(t *testing.T) {
 func TestStartHoldsTheLeaseAndStopGivesItUp(t *testing.T) {
 	e := newTemporalEnv(t, devserver.Options{})
 	cfg := config.Config{TaskQueue: "start-test", SlackChannel: testChannel}
-	stop, err := Start(e.c, cfg, e.acts, Options{})
+	stop, err := Start(e.c, cfg, e.acts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,10 +16,13 @@ import (
 	"github.com/jitflow/jitflow/internal/slackgov"
 )
 
-// Activity rates of the Slack task queues. TaskQueueActivitiesPerSecond is
-// enforced by the Temporal server for the whole queue, so these hold across
-// every worker; all workers must use the same values (the last poller's
-// setting wins). The server splits the rate over the queue's partitions
+// Slack's rates, as jitflow keeps them. Posts to channels are paced in the
+// process that holds the Slack lease (slackgov; the card fast path shares
+// that pacer), which alone polls the channel queues. Every Slack queue also
+// has TaskQueueActivitiesPerSecond, enforced by the Temporal server for the
+// whole queue across every worker, so a backlog waits in Temporal; for DMs
+// and card updates, polled by every worker, it is the governor. All workers
+// must use the same values (the last poller's setting wins). The server splits the rate over the queue's partitions
 // (default 4), each letting a task or two through at once after a quiet
 // spell: on a shared cluster, give the -slack- queues one partition
 // (matching.numTaskqueueReadPartitions/WritePartitions) for an exact limit.
@@ -106,11 +109,6 @@ func newQueueWorkers(c client.Client, qs []slackQueue, acts *activities.Activiti
 	return ws
 }
 
-// Options tune a worker process; the zero value is the default.
-type Options struct {
-	Lease LeaseTiming // zero: DefaultLeaseTiming
-}
-
 // Start starts everything a jitflow worker process runs: the main worker
 // (workflows and all activities), the DM and card-update queue workers, and
 // the keeper of the Slack lease, which runs the channel-queue workers while
@@ -118,13 +116,9 @@ type Options struct {
 // A configured sticky cache size applies to the whole process (an SDK-wide
 // setting), so it is set before any worker exists. stop gives the lease up
 // and stops every worker.
-func Start(c client.Client, cfg config.Config, acts *activities.Activities, opts Options) (stop func(), err error) {
+func Start(c client.Client, cfg config.Config, acts *activities.Activities) (stop func(), err error) {
 	if cfg.WorkerCacheSize > 0 {
 		sdkworker.SetStickyWorkflowCacheSize(cfg.WorkerCacheSize)
-	}
-	timing := opts.Lease
-	if timing == (LeaseTiming{}) {
-		timing = DefaultLeaseTiming
 	}
 	gov := slackgov.New(ChannelPostsPerSecond, ChannelBurst)
 	acts.Pacer = gov
@@ -135,7 +129,7 @@ func Start(c client.Client, cfg config.Config, acts *activities.Activities, opts
 	}
 	var stopChannels func()
 	lease := &slackLease{
-		c: c, taskQueue: cfg.TaskQueue, holder: holderName(), timing: timing, gov: gov, logger: acts.Logger,
+		c: c, taskQueue: cfg.TaskQueue, holder: holderName(), timing: DefaultLeaseTiming, gov: gov, logger: acts.Logger,
 		gained: func() (err error) {
 			stopChannels, err = StartAll(newQueueWorkers(c, channelQueues(cfg.TaskQueue, Channels(cfg)), acts))
 			return err

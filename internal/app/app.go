@@ -52,7 +52,7 @@ func Connect(ctx context.Context, address, namespace string, logger *slog.Logger
 
 // RunWorker runs the worker until ctx is done.
 func RunWorker(ctx context.Context, c client.Client, cfg config.Config, logger *slog.Logger) error {
-	stop, err := worker.Start(c, cfg, worker.NewActivities(cfg, logger), worker.Options{})
+	stop, err := worker.Start(c, cfg, worker.NewActivities(cfg, logger))
 	if err != nil {
 		return err
 	}
