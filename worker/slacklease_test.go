@@ -43,7 +43,7 @@ func (k *keeper) requireHolding(t *testing.T, want bool, when string) {
 func TestSlackLeaseHasOneHolderAndPassesOn(t *testing.T) {
 	e := newTemporalEnv(t, devserver.Options{})
 	const tq = "lease-test"
-	start(t, New(e.c, tq, e.acts))
+	start(t, NewLeaseWorker(e.c, tq))
 	timing := LeaseTiming{TTL: 1500 * time.Millisecond, Every: 500 * time.Millisecond, Margin: 500 * time.Millisecond}
 	a, b := newKeeper(e, tq, "a", timing), newKeeper(e, tq, "b", timing)
 	ctx := context.Background()
@@ -112,7 +112,7 @@ func TestStartHoldsTheLeaseAndStopGivesItUp(t *testing.T) {
 	}
 	// Given up: another process gets it within the release gap.
 	other := newKeeper(e, cfg.TaskQueue, "other", DefaultLeaseTiming)
-	start(t, New(e.c, cfg.TaskQueue, e.acts))
+	start(t, NewLeaseWorker(e.c, cfg.TaskQueue))
 	time.Sleep(time.Second + 100*time.Millisecond)
 	other.renew(ctx)
 	other.requireHolding(t, true, "after the first process stopped")

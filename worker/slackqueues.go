@@ -110,8 +110,8 @@ func newQueueWorkers(c client.Client, qs []slackQueue, acts *activities.Activiti
 }
 
 // Start starts everything a jitflow worker process runs: the main worker
-// (workflows and all activities), the DM and card-update queue workers, and
-// the keeper of the Slack lease, which runs the channel-queue workers while
+// (workflows and all activities), the DM and card-update queue workers, the
+// lease's workflow worker, and the keeper of the Slack lease, which runs the channel-queue workers while
 // this process holds the lease and lets acts post cards at once (acts.Pacer).
 // A configured sticky cache size applies to the whole process (an SDK-wide
 // setting), so it is set before any worker exists. stop gives the lease up
@@ -122,7 +122,7 @@ func Start(c client.Client, cfg config.Config, acts *activities.Activities) (sto
 	}
 	gov := slackgov.New(ChannelPostsPerSecond, ChannelBurst)
 	acts.Pacer = gov
-	stopShared, err := StartAll(append([]sdkworker.Worker{New(c, cfg.TaskQueue, acts)},
+	stopShared, err := StartAll(append([]sdkworker.Worker{New(c, cfg.TaskQueue, acts), NewLeaseWorker(c, cfg.TaskQueue)},
 		newQueueWorkers(c, sharedQueues(cfg.TaskQueue), acts)...))
 	if err != nil {
 		return nil, err
@@ -147,7 +147,7 @@ func Start(c client.Client, cfg config.Config, acts *activities.Activities) (sto
 	}()
 	return func() {
 		cancel()
-		<-done // the lease is given up while the main worker still runs its workflow
+		<-done // the lease is given up while the lease worker still runs its workflow
 		stopShared()
 	}, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/jitflow/jitflow/activities"
 	"github.com/jitflow/jitflow/internal/bytebase"
 	"github.com/jitflow/jitflow/internal/config"
+	"github.com/jitflow/jitflow/internal/queues"
 	"github.com/jitflow/jitflow/workflows"
 )
 
@@ -62,7 +63,15 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{WorkerStopTimeout: stopTimeout})
 	w.RegisterWorkflowWithOptions(workflows.ApprovalWorkflow, workflow.RegisterOptions{Name: workflows.ApprovalWorkflowName})
 	w.RegisterWorkflowWithOptions(workflows.PollerWorkflow, workflow.RegisterOptions{Name: workflows.PollerWorkflowName})
-	w.RegisterWorkflowWithOptions(workflows.SlackLeaseWorkflow, workflow.RegisterOptions{Name: workflows.SlackLeaseWorkflowName})
 	w.RegisterActivity(acts)
+	return w
+}
+
+// NewLeaseWorker runs the Slack lease's workflow on its own task queue (see
+// queues.LeaseQueue). Every worker process runs one, so the lease lives on
+// as long as any worker does.
+func NewLeaseWorker(c client.Client, base string) sdkworker.Worker {
+	w := sdkworker.New(c, queues.LeaseQueue(base), sdkworker.Options{WorkerStopTimeout: stopTimeout})
+	w.RegisterWorkflowWithOptions(workflows.SlackLeaseWorkflow, workflow.RegisterOptions{Name: workflows.SlackLeaseWorkflowName})
 	return w
 }

@@ -8,6 +8,8 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/jitflow/jitflow/internal/queues"
 )
 
 // Names of the Slack lease, which workers share. One worker process at a
@@ -37,11 +39,12 @@ const (
 // jitflow deployment).
 func SlackLeaseID(taskQueue string) string { return "jit-slack-lease/" + taskQueue }
 
-// SlackLeaseStartOptions join the running lease, or start it.
+// SlackLeaseStartOptions join the running lease, or start it, on the lease's
+// own task queue (see queues.LeaseQueue).
 func SlackLeaseStartOptions(taskQueue string) client.StartWorkflowOptions {
 	return client.StartWorkflowOptions{
 		ID:                       SlackLeaseID(taskQueue),
-		TaskQueue:                taskQueue,
+		TaskQueue:                queues.LeaseQueue(taskQueue),
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		StaticSummary:            "Which worker posts to Slack",

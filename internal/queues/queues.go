@@ -13,3 +13,8 @@ func DMQueue(base string) string { return base + "-slack-dm" }
 
 // UpdateQueue is the task queue for chat.update calls (card edits).
 func UpdateQueue(base string) string { return base + "-slack-update" }
+
+// LeaseQueue is the task queue of the Slack lease's workflow. It is its own
+// so that renewing the lease never waits behind a burst of approval
+// workflow tasks on the main queue: a burst is when the lease matters most.
+func LeaseQueue(base string) string { return base + "-lease" }
