@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -16,7 +17,9 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/jitflow/jitflow/internal/app"
+	"github.com/jitflow/jitflow/internal/bytebase"
 	"github.com/jitflow/jitflow/internal/config"
+	"github.com/jitflow/jitflow/workflows"
 )
 
 // child is a jitflow process the kill scenarios SIGKILL and restart.
@@ -208,6 +211,38 @@ func (b *bench) gateway(ctx context.Context, env map[string]string, f *fakes) (*
 	}, nil
 }
 
+// remindersDue is when each issue's reminder is due, as its workflow set
+// it: remind after the step became pending (the card's StepSince, in the
+// workflow's clock, which is this machine's), or when the card was posted if
+// that was later (the timer is armed once the card is up). A card that
+// waited in its channel's queue is not reminded remind after its post.
+func (e *env) remindersDue(ctx context.Context, issues []int64, remind time.Duration, logger *slog.Logger) (map[int64]time.Time, error) {
+	c, err := e.temporalClient(ctx, logger)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	due := map[int64]time.Time{}
+	for _, n := range issues {
+		v, err := c.QueryWorkflow(ctx, workflows.WorkflowID(bytebase.IssueRef{Project: project, Number: n}), "", workflows.QueryState)
+		if err != nil {
+			return nil, fmt.Errorf("state of issue %d: %w", n, err)
+		}
+		var st workflows.State
+		if err := v.Get(&st); err != nil {
+			return nil, fmt.Errorf("state of issue %d: %w", n, err)
+		}
+		if st.Card.StepSince.IsZero() {
+			return nil, fmt.Errorf("issue %d: no pending step (status %s)", n, st.Status)
+		}
+		due[n] = st.Card.StepSince.Add(remind)
+		if posted, ok := e.f.slackRc.FirstPost(n); ok && posted.After(due[n]) {
+			due[n] = posted
+		}
+	}
+	return due, nil
+}
+
 // killDev: the whole `jitflow dev` (embedded server on a SQLite file) is
 // SIGKILLed mid-intake and again with every request pending; after each
 // restart on the same state dir the requests resume, their reminder timers
@@ -248,9 +283,13 @@ func (b *bench) killDev(ctx context.Context) (bool, string, error) {
 	}
 
 	// 2. Killed with all pending; the reminders fire after the restart.
-	killed := time.Now()
+	due, err := e.remindersDue(ctx, issues, remind, b.opts.logger)
+	if err != nil {
+		return false, "reminder deadlines before the second kill", err
+	}
 	dv.kill()
-	restarted := time.Now()
+	killed := time.Now() // the process is gone: nothing due after this fired before the kill
+	restarted := killed
 	if err := dv.start(); err != nil {
 		return false, "", err
 	}
@@ -258,14 +297,14 @@ func (b *bench) killDev(ctx context.Context) (bool, string, error) {
 		return false, "after the second restart", err
 	}
 	// A reminder due after the kill must fire after the restart; one due
-	// before it has fired already.
+	// before it has fired already, or fires after the restart if its turn
+	// came while the process died.
 	reminded, dueAfter := 0, 0
 	remindErr := waitUntil(ctx, 2*time.Minute+remind, "reminders after the restart", func() bool {
 		reminded, dueAfter = 0, 0
 		for _, n := range issues {
-			posted, _ := f.slackRc.FirstPost(n)
 			since := time.Time{}
-			if posted.Add(remind).After(killed) {
+			if due[n].After(killed) {
 				since = restarted
 				dueAfter++
 			}
