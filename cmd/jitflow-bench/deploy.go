@@ -63,6 +63,7 @@ type env struct {
 	proc      *child       // the child process (the worker, or dev); nil in one process
 	temporal  string       // the Temporal frontend's address (see temporalClient)
 	ready     func() error // waits until the (re)started child serves; nil in one process
+	metrics   string       // the child worker's /metrics (split); empty otherwise
 	preloaded []int64
 	closers   []func() error
 
@@ -151,6 +152,12 @@ func (b *bench) launchSplit(ctx context.Context, e *env, dir string, settings ma
 	}
 	e.onClose(func() error { stopGateway(); return nil })
 	e.d = d
+	ports, err := freePorts(1)
+	if err != nil {
+		return err
+	}
+	settings["JIT_METRICS_ADDR"] = fmt.Sprintf("127.0.0.1:%d", ports[0])
+	e.metrics = "http://" + settings["JIT_METRICS_ADDR"] + "/metrics"
 	e.proc = &child{bin: bin, dir: dir, args: []string{"worker"}, env: envList(settings)}
 	if err := e.proc.start(); err != nil {
 		return err

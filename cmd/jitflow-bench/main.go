@@ -11,7 +11,7 @@
 //
 // Flags (see -h for defaults):
 //
-//	-run           scenarios: latency, clicks, scale, faults (flood, outage, killworker, killdev)
+//	-run           scenarios: latency, clicks, scale, workermem, faults (flood, outage, killworker, killdev)
 //	-rates         webhook rates (requests/s) of the latency scenario
 //	-duration      how long each latency rate runs
 //	-clicks        clicks per concurrency level; -concurrency the levels
@@ -38,7 +38,9 @@
 //
 // The scale scenario reports memory three ways: this process with `jitflow
 // dev` in memory; a child `jitflow dev` on a state dir (SQLite file); and a
-// child `jitflow worker` alone (Temporal and the gateway in this process).
+// child `jitflow worker` alone (Temporal and the gateway in this process),
+// with its Go runtime's heap, stacks and goroutines read from its /metrics.
+// The workermem scenario measures only the worker alone, at each -n.
 //
 // It is a separate main package so the production binary carries no fakes.
 package main
@@ -89,7 +91,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("jitflow-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	runList := fs.String("run", "latency,clicks,scale,faults", "scenarios: latency, clicks, scale, faults (flood, outage, killworker, killdev)")
+	runList := fs.String("run", "latency,clicks,scale,faults", "scenarios: latency, clicks, scale, workermem, faults (flood, outage, killworker, killdev)")
 	rates := fs.String("rates", "1,5,10", "webhook rates (requests/s) for the latency scenario, comma-separated; the chart plots them")
 	duration := fs.Duration("duration", 10*time.Second, "how long each latency rate runs")
 	clickCount := fs.Int("clicks", 50, "clicks per concurrency level")

@@ -149,11 +149,13 @@ func (b *bench) runAll(ctx context.Context) error {
 			"| N | webhook intake req/s | re-sent after 503 | cards posted (per s) | poll intake req/s | duplicate cards | in-process RSS before / pending MiB | heap before / pending MiB | per request KiB (RSS) | dev on state file RSS MiB | worker alone RSS MiB | worker alone per request KiB |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n",
 			o.channels, cache, cards)
 		var drains []scaleResult
+		var workers []sizedMemory
 		for _, n := range o.scales {
 			s, err := b.scale(ctx, n)
 			if err != nil {
 				return fmt.Errorf("scale %d: %w", n, err)
 			}
+			workers = append(workers, sizedMemory{n, s.worker})
 			r.printf("| %d | %.1f | %d | %d (%.1f) | %.1f | %d | %s / %s | %s / %s | %.0f | %s | %s | %.0f |\n", n, s.intakePerSec, s.resent, s.cards, s.cardsPerSec, s.pollPerSec,
 				s.duplicates, mib(s.rssBase), mib(s.rssPending), mib(s.heapBase), mib(s.heapPending), perRequestKiB(s.rssBase, s.rssPending, n),
 				s.dev, s.worker, perRequestKiB(s.worker.base, s.worker.pending, n))
@@ -162,6 +164,7 @@ func (b *bench) runAll(ctx context.Context) error {
 			}
 		}
 		r.printf("\n")
+		r.workerMemory(workers)
 		if len(drains) > 0 {
 			r.printf("### Drain: every card of a burst posted (%d card channel(s))\n\n| N | drained in s | cards/s | lost | duplicate cards | verdict |\n|---|---|---|---|---|---|\n", o.channels)
 			var paces []paceRow
@@ -174,6 +177,18 @@ func (b *bench) runAll(ctx context.Context) error {
 			r.paceTable("bursts", paces)
 			r.printf("\n")
 		}
+	}
+	if o.run["workermem"] {
+		r.printf("## A worker alone with N pending (%d card channel(s), worker cache %s)\n\n", o.channels, cache)
+		var rows []sizedMemory
+		for _, n := range o.scales {
+			m, err := b.childMemory(ctx, split, n)
+			if err != nil {
+				return fmt.Errorf("worker alone with %d pending: %w", n, err)
+			}
+			rows = append(rows, sizedMemory{n, m})
+		}
+		r.workerMemory(rows)
 	}
 	if o.run["flood"] || o.run["outage"] || o.run["killworker"] || o.run["killdev"] {
 		r.printf("## Faults\n\n| scenario | verdict | detail |\n|---|---|---|\n")
@@ -195,6 +210,28 @@ func (b *bench) runAll(ctx context.Context) error {
 		r.printf("\n")
 	}
 	return b.writeFiles()
+}
+
+// sizedMemory is a child's memory with n requests pending.
+type sizedMemory struct {
+	n int
+	m childMemory
+}
+
+// workerMemory prints where a worker alone's memory goes with N pending.
+func (r *report) workerMemory(rows []sizedMemory) {
+	r.printf("A child `jitflow worker` (Temporal and the gateway in the harness) when ready → with N pending (peak VmHWM), no forced GC; " +
+		"then its Go runtime's figures with N pending, from its /metrics: heap in use, goroutine stacks, goroutines, and the heap size at which its next GC starts.\n\n" +
+		"| N | RSS MiB | per request KiB (RSS) | heap in use MiB | stacks MiB | goroutines | next GC at MiB |\n|---|---|---|---|---|---|---|\n")
+	for _, row := range rows {
+		g := row.m.runtime
+		if g == nil {
+			g = &goMemory{}
+		}
+		r.printf("| %d | %s | %.0f | %s | %s | %d | %s |\n", row.n, row.m, perRequestKiB(row.m.base, row.m.pending, row.n),
+			mib(g.heapInuse), mib(g.stackInuse), g.goroutines, mib(g.nextGC))
+	}
+	r.printf("\n")
 }
 
 // paceTable prints the pace checks of one scenario's runs.

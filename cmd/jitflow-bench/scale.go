@@ -27,8 +27,12 @@ type scaleResult struct {
 }
 
 // childMemory is a child process's RSS when ready and with N pending, and
-// its peak (VmHWM).
-type childMemory struct{ base, pending, peak uint64 }
+// its peak (VmHWM); for a worker alone, also its Go runtime's figures with N
+// pending.
+type childMemory struct {
+	base, pending, peak uint64
+	runtime             *goMemory
+}
 
 // drainResult is how long a burst took to be fully carded (-drain).
 type drainResult struct {
@@ -135,6 +139,13 @@ func (b *bench) childMemory(ctx context.Context, how deployment, n int) (childMe
 	}
 	time.Sleep(3 * time.Second)
 	m.pending, m.peak = e.proc.memory()
+	if e.metrics != "" {
+		g, err := scrapeGoMemory(ctx, e.metrics)
+		if err != nil {
+			return m, err
+		}
+		m.runtime = &g
+	}
 	return m, nil
 }
 
