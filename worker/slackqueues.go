@@ -22,11 +22,11 @@ import (
 // has TaskQueueActivitiesPerSecond, enforced by the Temporal server for the
 // whole queue across every worker, so a backlog waits in Temporal; for DMs
 // and card updates, polled by every worker, it is the governor. All workers
-// must use the same values (the last poller's setting wins). The server splits the rate over the queue's partitions
-// (default 4), each letting a task or two through at once after a quiet
-// spell: on a shared cluster, give the -slack- queues one partition
-// (matching.numTaskqueueReadPartitions/WritePartitions) for an exact limit.
-// Limits from Slack's rate tiers
+// must use the same values (the last poller's setting wins). The server
+// splits the rate over the queue's partitions (default 4), each letting a
+// task or two through at once after a quiet spell: on a shared cluster, give
+// the -slack- queues one partition (matching.numTaskqueueReadPartitions and
+// WritePartitions) for an exact limit. Limits from Slack's rate tiers
 // (https://api.slack.com/docs/rate-limits; shared/reference/slack.md):
 const (
 	// ChannelPostsPerSecond: chat.postMessage allows about one message per
