@@ -113,6 +113,7 @@ func (b *bench) launch(ctx context.Context, s setup) (_ *env, err error) {
 		extra["JIT_WORKER_CACHE_SIZE"] = strconv.Itoa(b.opts.workerCache)
 	}
 	maps.Copy(extra, s.extra)
+	maps.Copy(extra, b.opts.childEnv) // in this process they are only settings nobody reads
 	settings := e.f.env(extra)
 
 	switch s.how {

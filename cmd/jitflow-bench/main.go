@@ -35,6 +35,8 @@
 //	-jitflow       jitflow binary for child processes (-split, scale, kill scenarios)
 //	-keep          keep child processes' logs and state directories
 //	-out, -cpuprofile, -v  output directory, CPU profile, jitflow's warnings
+//	-memprofile    scale: heap profile of this process with the burst pending
+//	-child-env     KEY=VALUE,... set only in child processes (GOMEMLIMIT=900MiB)
 //
 // The scale scenario reports memory three ways: this process with `jitflow
 // dev` in memory; a child `jitflow dev` on a state dir (SQLite file); and a
@@ -81,6 +83,8 @@ type options struct {
 	workerCache  int
 	jitflowBin   string
 	outDir       string
+	memProfile   string            // heap profile with the scale scenario's requests pending in this process
+	childEnv     map[string]string // more environment for child processes only (e.g. GOMEMLIMIT)
 	logger       *slog.Logger
 }
 
@@ -112,6 +116,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	jitflowBin := fs.String("jitflow", "", "jitflow binary for child processes (-split, scale, kill scenarios; default: go build one into a temp dir)")
 	outDir := fs.String("out", ".", "directory for bench-results.md and latency.svg")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	childEnv := fs.String("child-env", "", "KEY=VALUE pairs, comma-separated, set only in child processes (`jitflow worker`, `jitflow dev`), e.g. GOMEMLIMIT=900MiB")
+	memProfile := fs.String("memprofile", "", "scale: write a heap profile of this process (jitflow dev in memory) with the burst pending, after a GC, to this file (N appended when -n has several sizes)")
 	verbose := fs.Bool("v", false, "log jitflow's warnings to stderr")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -120,6 +126,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		run: map[string]bool{}, duration: *duration, clickCount: *clickCount, bbLatency: *bbLatency,
 		slackLatency: *slackLatency, errRate: *errRate, faultDown: *faultDown, cardWait: *cardWait, poll: *poll, keep: *keep, killRequests: *killRequests,
 		channels: *channels, split: *split, drain: *drain, workerCache: *workerCache, jitflowBin: *jitflowBin, outDir: *outDir,
+		memProfile: *memProfile, childEnv: map[string]string{},
+	}
+	for _, kv := range strings.Split(*childEnv, ",") {
+		if kv = strings.TrimSpace(kv); kv == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			fmt.Fprintf(stderr, "jitflow-bench: -child-env: %q is not KEY=VALUE\n", kv)
+			return 2
+		}
+		opts.childEnv[k] = v
 	}
 	if opts.channels < 1 || opts.channels > 999 {
 		fmt.Fprintf(stderr, "jitflow-bench: -channels must be 1 to 999, got %d\n", opts.channels)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -75,8 +77,16 @@ func (b *bench) runAll(ctx context.Context) error {
 	if o.workerCache > 0 {
 		cache = fmt.Sprint(o.workerCache)
 	}
-	r.printf("# jitflow-bench results\n\n%s, GOMAXPROCS %d, %s, fakes: Bytebase +%s, Slack +%s, injected error rate %.2f, %d card channel(s), worker cache %s\n\n",
-		time.Now().UTC().Format(time.RFC3339), runtime.GOMAXPROCS(0), runtime.Version(), o.bbLatency, o.slackLatency, o.errRate, o.channels, cache)
+	childEnv := "none"
+	if len(o.childEnv) > 0 {
+		var kvs []string
+		for _, k := range slices.Sorted(maps.Keys(o.childEnv)) {
+			kvs = append(kvs, k+"="+o.childEnv[k])
+		}
+		childEnv = strings.Join(kvs, " ")
+	}
+	r.printf("# jitflow-bench results\n\n%s, GOMAXPROCS %d, %s, fakes: Bytebase +%s, Slack +%s, injected error rate %.2f, %d card channel(s), worker cache %s, child processes' extra environment: %s\n\n",
+		time.Now().UTC().Format(time.RFC3339), runtime.GOMAXPROCS(0), runtime.Version(), o.bbLatency, o.slackLatency, o.errRate, o.channels, cache, childEnv)
 	if o.run["latency"] {
 		r.printf("## Webhook → 200 (durable) → card posted (%d card channel(s))\n\n"+
 			"| deployment | channels | rate (req/s) | requests | → 200 (durable) p50 / p99 ms | → card p50 ms | → card p95 ms | → card p99 ms | lost | duplicate cards |\n|---|---|---|---|---|---|---|---|---|---|\n", o.channels)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
@@ -88,6 +90,10 @@ func (b *bench) scale(ctx context.Context, n int) (scaleResult, error) {
 		r.cardsPerSec = float64(n-cards.lost) / r.drain.took.Seconds()
 	}
 	r.rssPending, r.heapPending = memory()
+	if err := b.writeHeapProfile(n); err != nil {
+		_ = e.Close()
+		return r, err
+	}
 	if err := e.Close(); err != nil {
 		return r, fmt.Errorf("stop after webhook burst: %w", err)
 	}
@@ -117,6 +123,27 @@ func (b *bench) scale(ctx context.Context, n int) (scaleResult, error) {
 	}
 	r.pollPerSec = float64(n) / time.Since(begin).Seconds()
 	return r, nil
+}
+
+// writeHeapProfile writes this process's heap profile (-memprofile), taken
+// with a burst of n pending; memory() has just run a GC.
+func (b *bench) writeHeapProfile(n int) error {
+	path := b.opts.memProfile
+	if path == "" {
+		return nil
+	}
+	if len(b.opts.scales) > 1 {
+		path = fmt.Sprintf("%s.%d", path, n)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	return f.Close()
 }
 
 // childMemory: the memory of how's child process when ready and with a
