@@ -111,8 +111,9 @@ func newQueueWorkers(c client.Client, qs []slackQueue, acts *activities.Activiti
 
 // Start starts everything a jitflow worker process runs: the main worker
 // (workflows and all activities), the DM and card-update queue workers, the
-// lease's workflow worker, and the keeper of the Slack lease, which runs the channel-queue workers while
-// this process holds the lease and lets acts post cards at once (acts.Pacer).
+// lease's workflow worker, and the keeper of the Slack lease, which runs the
+// channel-queue workers while this process holds the lease and lets acts
+// post cards at once (acts.Pacer).
 // A configured sticky cache size applies to the whole process (an SDK-wide
 // setting), so it is set before any worker exists. stop gives the lease up
 // and stops every worker.
