@@ -234,12 +234,11 @@ func (r *report) workerMemory(rows []sizedMemory) {
 		"then its Go runtime's figures with N pending, from its /metrics: heap in use, goroutine stacks, goroutines, and the heap size at which its next GC starts.\n\n" +
 		"| N | RSS MiB | per request KiB (RSS) | heap in use MiB | stacks MiB | goroutines | next GC at MiB |\n|---|---|---|---|---|---|---|\n")
 	for _, row := range rows {
-		g := row.m.runtime
-		if g == nil {
-			g = &goMemory{}
+		figures := "– | – | – | –" // no /metrics read: say so rather than print zeros
+		if g := row.m.runtime; g != nil {
+			figures = fmt.Sprintf("%s | %s | %d | %s", mib(g.heapInuse), mib(g.stackInuse), g.goroutines, mib(g.nextGC))
 		}
-		r.printf("| %d | %s | %.0f | %s | %s | %d | %s |\n", row.n, row.m, perRequestKiB(row.m.base, row.m.pending, row.n),
-			mib(g.heapInuse), mib(g.stackInuse), g.goroutines, mib(g.nextGC))
+		r.printf("| %d | %s | %.0f | %s |\n", row.n, row.m, perRequestKiB(row.m.base, row.m.pending, row.n), figures)
 	}
 	r.printf("\n")
 }
