@@ -47,6 +47,7 @@ type request struct {
 	waits                int  // loop iterations in this run
 	fast                 bool // changeFastPath applies to this run
 	localCard            bool // and its version 2: the card fast path
+	driven               bool // and its version 3: no goroutine waits for Slack (see outbox)
 	signalsAtStart       int  // signals received before the run's first task (see inFirstTask)
 	logger               log.Logger
 }
@@ -69,7 +70,7 @@ func ApprovalWorkflow(ctx workflow.Context, in ApprovalInput) (Result, error) {
 		return Result{}, err
 	}
 	version := fastPathVersion(ctx)
-	r.fast, r.localCard = version >= 1, version >= 2
+	r.fast, r.localCard, r.driven = version >= 1, version >= 2, version >= 3
 	clicks := workflow.GetSignalChannel(ctx, SignalClick)
 	hints := workflow.GetSignalChannel(ctx, SignalHint)
 	r.signalsAtStart = clicks.Len() + hints.Len()
@@ -105,6 +106,7 @@ func ApprovalWorkflow(ctx workflow.Context, in ApprovalInput) (Result, error) {
 			}
 		})
 		r.timers.addTo(ctx, sel, r)
+		r.addOutgoing(ctx, sel)
 		sel.Select(ctx)
 	}
 	// Clicks that queued behind the outcome still get an answer, including
@@ -172,10 +174,10 @@ func (r *request) intake(ctx workflow.Context, snapshot *bytebase.Issue, hints w
 	}
 	r.posted = &ref
 	r.card.Channel = ref.Channel
-	posted, is := r.card, r.issue
-	r.send(ctx, &r.dms, func(ctx workflow.Context) {
-		r.sendDM(ctx, slackui.DMPosted(posted, r.stepApprovers(ctx, is)))
-	})
+	posted := r.card
+	r.send(ctx, &r.dms, r.withApprovers(r.issue, func(ctx workflow.Context, approvers []slackui.Person) workflow.Future {
+		return r.startDM(ctx, slackui.DMPosted(posted, approvers))
+	}, r.dmFailed))
 	return nil
 }
 
@@ -253,7 +255,7 @@ func (r *request) fail(ctx workflow.Context, what string) {
 
 func (r *request) readIssue(ctx workflow.Context) (bytebase.Issue, error) {
 	var is bytebase.Issue
-	err := r.read(ctx, bytebaseAPI, "Read the issue from Bytebase", a.GetIssue, r.ref).Get(ctx, &is)
+	err := r.await(ctx, r.read(ctx, bytebaseAPI, "Read the issue from Bytebase", a.GetIssue, r.ref), &is)
 	return is, err
 }
 

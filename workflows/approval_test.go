@@ -72,6 +72,7 @@ type approvalSuite struct {
 	updates     []slackui.Card
 	replies     []string
 	replyKeys   []string
+	repliedAt   []time.Time // when each reply was sent, in the test's clock
 	// authorizeFailures: how many Authorize calls fail (retryably) first.
 	authorizeFailures int
 	notes             []activities.NotifyInput
@@ -101,7 +102,7 @@ func (s *approvalSuite) SetupTest() {
 	s.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	s.env = s.NewTestWorkflowEnvironment()
 	s.env.RegisterActivity(a)
-	s.posted, s.updates, s.replies, s.replyKeys, s.notes, s.dms, s.decided = nil, nil, nil, nil, nil, nil, nil
+	s.posted, s.updates, s.replies, s.replyKeys, s.repliedAt, s.notes, s.dms, s.decided = nil, nil, nil, nil, nil, nil, nil, nil
 	s.authorizeFailures = 0
 	s.policy = quietPolicy()
 	s.env.OnActivity(a.RequestPolicy, mock.Anything, mock.Anything).Return(func(context.Context, bytebase.Issue) (activities.RequestPolicy, error) {
@@ -140,6 +141,7 @@ func (s *approvalSuite) SetupTest() {
 	s.env.OnActivity(a.PostThreadReply, mock.Anything, mock.Anything).AfterFn(func() time.Duration { return s.replyDelay }).Return(func(_ context.Context, in activities.ThreadReplyInput) error {
 		s.replies = append(s.replies, in.Text)
 		s.replyKeys = append(s.replyKeys, in.Key)
+		s.repliedAt = append(s.repliedAt, s.env.Now())
 		return nil
 	}).Maybe()
 	s.env.OnActivity(a.NotifyUser, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.NotifyInput) error {

@@ -45,7 +45,7 @@ func (r *request) onClick(ctx workflow.Context, c Click) {
 		return
 	}
 	var who slackui.Person
-	if err := r.read(ctx, slackAPI, "Look up the clicker in Slack", a.LookupSlackUser, c.UserID).Get(ctx, &who); err != nil {
+	if err := r.await(ctx, r.read(ctx, slackAPI, "Look up the clicker in Slack", a.LookupSlackUser, c.UserID), &who); err != nil {
 		r.logger.Warn("Looking up the clicker in Slack failed; the click is refused", "user", c.UserID, "error", err)
 		refuse("jitflow could not look you up in Slack, so nothing was done. Please try again.")
 		return

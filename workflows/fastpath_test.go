@@ -74,6 +74,32 @@ func (s *approvalSuite) TestSlowMessagesDoNotHoldUpTheDecision() {
 	s.Contains(s.replies[1], "Approved")
 }
 
+// Messages queued behind one in flight go out while a decision waits for
+// Bytebase to come back: the request's wait keeps its outboxes going.
+func (s *approvalSuite) TestMessagesGoOnWhileBytebaseIsRetried() {
+	s.env.OnActivity(a.GetIssue, mock.Anything, ref).Return(issue([]string{"roles/workspaceDBA"}, 0), nil)
+	s.replyDelay = 20 * time.Second
+	var decidedAt time.Time
+	s.env.OnActivity(a.Decide, mock.Anything, mock.Anything).Return(func(context.Context, activities.DecideInput) (activities.DecideResult, error) {
+		if s.env.Now().Sub(s.postedAt) < 5*time.Minute { // Bytebase down for five minutes
+			return activities.DecideResult{}, temporal.NewApplicationError("approve: 503 service unavailable", "BytebaseError")
+		}
+		decidedAt = s.env.Now()
+		return activities.DecideResult{Outcome: activities.Applied, Issue: issue([]string{"roles/workspaceDBA"}, 1)}, nil
+	})
+	// Two refused clicks: two thread replies, the second queued behind the
+	// first when alice's click starts waiting for Bytebase.
+	s.click(time.Minute, "e1", Approve, 1, eve.SlackID)
+	s.click(time.Minute+time.Second, "e2", Deny, 1, eve.SlackID)
+	s.click(time.Minute+2*time.Second, "a1", Approve, 1, alice.SlackID)
+
+	s.Equal(StatusApproved, s.run().Status)
+	s.Require().Len(s.repliedAt, 3)
+	s.Contains(s.replies[1], "<@UEVE>")
+	s.Less(s.repliedAt[1], decidedAt, "the queued reply waited for Bytebase")
+	s.Contains(s.replies[2], "Approved")
+}
+
 // While Bytebase keeps failing a decision, the card says so (buttons kept);
 // the warning comes off when the call goes through.
 func (s *approvalSuite) TestBytebaseTroubleShowsWhileRetried() {

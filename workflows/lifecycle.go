@@ -125,10 +125,10 @@ func (r *request) remind(ctx workflow.Context) {
 	if r.posted == nil {
 		return
 	}
-	reminded, is, ref, key := r.card, r.issue, *r.posted, r.replyKey(ctx)
-	r.send(ctx, &r.thread, func(ctx workflow.Context) {
-		r.postReply(ctx, activities.ThreadReplyInput{Ref: ref, Text: slackui.ReminderReply(reminded, r.stepApprovers(ctx, is)), Key: key})
-	})
+	reminded, ref, key := r.card, *r.posted, r.replyKey(ctx)
+	r.send(ctx, &r.thread, r.withApprovers(r.issue, func(ctx workflow.Context, approvers []slackui.Person) workflow.Future {
+		return r.startReply(ctx, activities.ThreadReplyInput{Ref: ref, Text: slackui.ReminderReply(reminded, approvers), Key: key})
+	}, r.replyFailed))
 }
 
 // escalate tells on-call: a post in the escalation channel mentioning the
@@ -140,11 +140,11 @@ func (r *request) escalate(ctx workflow.Context) {
 	r.card.EscalatedTo = slackui.Escalation{Channel: esc.Channel, UsergroupID: r.policy.UsergroupID, UsergroupHandle: esc.Usergroup, Users: esc.Users}
 	if esc.Channel != "" {
 		escalated := r.card
-		r.send(ctx, &r.thread, func(ctx workflow.Context) {
-			if err := workflow.ExecuteActivity(slackPostCtx(ctx, esc.Channel, "Escalate to on-call"), a.Escalate, escalated).Get(ctx, nil); err != nil {
-				r.logger.Error("Posting the escalation failed", "error", err)
-			}
-		})
+		r.send(ctx, &r.thread, oneCall(func(ctx workflow.Context) workflow.Future {
+			return workflow.ExecuteActivity(slackPostCtx(ctx, esc.Channel, "Escalate to on-call"), a.Escalate, escalated)
+		}, func(err error) {
+			r.logger.Error("Posting the escalation failed", "error", err)
+		}))
 	}
 	r.updateCard(ctx)
 	r.threadReply(ctx, slackui.EscalationReply(r.card))
@@ -170,7 +170,7 @@ func (r *request) expire(ctx workflow.Context) {
 	r.issue = res.Issue
 	if r.policy.OnExpire == policy.OnExpireRejectAndCancel {
 		cancel := activities.CancelInput{Issue: r.ref, Reason: note + "."}
-		if err := workflow.ExecuteActivity(bytebaseCtx(ctx, "Cancel the expired issue in Bytebase"), a.Cancel, cancel).Get(ctx, nil); err != nil {
+		if err := r.await(ctx, workflow.ExecuteActivity(bytebaseCtx(ctx, "Cancel the expired issue in Bytebase"), a.Cancel, cancel), nil); err != nil {
 			r.card.Failure = "The request was rejected but could not be canceled in Bytebase: " + rootMessage(err)
 		}
 	}

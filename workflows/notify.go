@@ -47,7 +47,7 @@ func (r *request) threadReply(ctx workflow.Context, text string) {
 		return
 	}
 	in := activities.ThreadReplyInput{Ref: *r.posted, Text: text, Key: r.replyKey(ctx)}
-	r.send(ctx, &r.thread, func(ctx workflow.Context) { r.postReply(ctx, in) })
+	r.send(ctx, &r.thread, oneCall(func(ctx workflow.Context) workflow.Future { return r.startReply(ctx, in) }, r.replyFailed))
 }
 
 // replyKey names the next thread reply uniquely within the workflow ID, so a
@@ -58,12 +58,12 @@ func (r *request) replyKey(ctx workflow.Context) string {
 	return fmt.Sprintf("%s/%d", workflow.GetInfo(ctx).WorkflowExecution.RunID, r.replies)
 }
 
-// postReply posts one thread reply now.
-func (r *request) postReply(ctx workflow.Context, in activities.ThreadReplyInput) {
-	if err := workflow.ExecuteActivity(slackPostCtx(ctx, in.Ref.Channel, "Thread reply"), a.PostThreadReply, in).Get(ctx, nil); err != nil {
-		r.logger.Error("Posting the thread reply failed", "error", err)
-	}
+// startReply starts posting one thread reply.
+func (r *request) startReply(ctx workflow.Context, in activities.ThreadReplyInput) workflow.Future {
+	return workflow.ExecuteActivity(slackPostCtx(ctx, in.Ref.Channel, "Thread reply"), a.PostThreadReply, in)
 }
+
+func (r *request) replyFailed(err error) { r.logger.Error("Posting the thread reply failed", "error", err) }
 
 // notify answers a clicker privately; best effort, logged on failure.
 func (r *request) notify(ctx workflow.Context, c Click, text string) {
@@ -71,32 +71,52 @@ func (r *request) notify(ctx workflow.Context, c Click, text string) {
 		return
 	}
 	in := activities.NotifyInput{Channel: c.Channel, UserID: c.UserID, Text: text}
-	r.send(ctx, &r.answers, func(ctx workflow.Context) {
-		if err := workflow.ExecuteActivity(slackCtx(ctx, "Tell the clicker"), a.NotifyUser, in).Get(ctx, nil); err != nil {
-			r.logger.Warn("Telling the clicker failed", "user", in.UserID, "error", err)
-		}
-	})
+	r.send(ctx, &r.answers, oneCall(func(ctx workflow.Context) workflow.Future {
+		return workflow.ExecuteActivity(slackCtx(ctx, "Tell the clicker"), a.NotifyUser, in)
+	}, func(err error) {
+		r.logger.Warn("Telling the clicker failed", "user", in.UserID, "error", err)
+	}))
 }
 
 // dmRequester tells the requester where their request stands.
 func (r *request) dmRequester(ctx workflow.Context, text string) {
-	r.send(ctx, &r.dms, func(ctx workflow.Context) { r.sendDM(ctx, text) })
+	r.send(ctx, &r.dms, oneCall(func(ctx workflow.Context) workflow.Future { return r.startDM(ctx, text) }, r.dmFailed))
 }
 
-// sendDM sends a DM to the requester now; skipped (by the activity) when
-// they have no Slack account.
-func (r *request) sendDM(ctx workflow.Context, text string) {
+// startDM starts sending a DM to the requester; skipped (by the activity)
+// when they have no Slack account.
+func (r *request) startDM(ctx workflow.Context, text string) workflow.Future {
 	in := activities.DMInput{Email: r.issue.Requester, Text: text}
-	if err := workflow.ExecuteActivity(slackDMCtx(ctx, "Tell the requester"), a.DM, in).Get(ctx, nil); err != nil {
-		r.logger.Warn("Messaging the requester failed", "error", err)
-	}
+	return workflow.ExecuteActivity(slackDMCtx(ctx, "Tell the requester"), a.DM, in)
+}
+
+func (r *request) dmFailed(err error) { r.logger.Warn("Messaging the requester failed", "error", err) }
+
+// withApprovers is a message whose call needs the people who can approve
+// is's pending step, for mentions: it looks them up first, and goes on
+// without them when they can't be found.
+func (r *request) withApprovers(is bytebase.Issue, start func(workflow.Context, []slackui.Person) workflow.Future, failed func(error)) message {
+	return message{stages: []stage{
+		func(ctx workflow.Context, _ workflow.Future) workflow.Future { return r.findApprovers(ctx, is) },
+		func(ctx workflow.Context, found workflow.Future) workflow.Future {
+			return start(ctx, r.approversFound(ctx, found))
+		},
+	}, failed: failed}
 }
 
 // stepApprovers are the people who can approve the issue's pending step,
 // for mentions; empty when they can't be found (the request goes on).
 func (r *request) stepApprovers(ctx workflow.Context, is bytebase.Issue) []slackui.Person {
+	return r.approversFound(ctx, r.findApprovers(ctx, is))
+}
+
+func (r *request) findApprovers(ctx workflow.Context, is bytebase.Issue) workflow.Future {
+	return r.read(ctx, bytebaseAPI, "Find who can approve step "+fmt.Sprint(is.PendingStep()), a.StepApprovers, is)
+}
+
+func (r *request) approversFound(ctx workflow.Context, f workflow.Future) []slackui.Person {
 	var people []slackui.Person
-	if err := r.read(ctx, bytebaseAPI, "Find who can approve step "+fmt.Sprint(is.PendingStep()), a.StepApprovers, is).Get(ctx, &people); err != nil {
+	if err := f.Get(ctx, &people); err != nil {
 		r.logger.Warn("Finding the step's approvers failed", "error", err)
 	}
 	return people

@@ -16,7 +16,8 @@ const troubleRereading = "jitflow cannot read this issue from Bytebase, so decis
 // awaitBytebase waits for f, a Bytebase call made for the pending card. If
 // it is still being retried after troubleAfter, the card says so until the
 // call returns, so an outage is visible where the approvers look, not only
-// in logs. Before the fast path it just waits.
+// in logs. Card edits and messages go on meanwhile (see await). Before the
+// fast path it just waits.
 func (r *request) awaitBytebase(ctx workflow.Context, f workflow.Future, doing string, out any) error {
 	if !r.fast || r.posted == nil {
 		return f.Get(ctx, out)
@@ -25,13 +26,19 @@ func (r *request) awaitBytebase(ctx workflow.Context, f workflow.Future, doing s
 	slow := workflow.NewTimerWithOptions(timerCtx, troubleAfter, workflow.TimerOptions{Summary: "Show on the card if Bytebase keeps failing"})
 	what := "Bytebase has not answered yet: " + doing
 	shown := false
-	sel := workflow.NewSelector(ctx)
-	sel.AddFuture(f, func(workflow.Future) {})
-	sel.AddFuture(slow, func(workflow.Future) {
-		shown = true
-		r.showTrouble(ctx, what)
-	})
-	sel.Select(ctx)
+	// Versions 1–2 select once, then wait in f.Get below.
+	for !f.IsReady() && (!shown || r.driven) {
+		sel := workflow.NewSelector(ctx)
+		sel.AddFuture(f, func(workflow.Future) {})
+		if !shown {
+			sel.AddFuture(slow, func(workflow.Future) {
+				shown = true
+				r.showTrouble(ctx, what)
+			})
+		}
+		r.addOutgoing(ctx, sel)
+		sel.Select(ctx)
+	}
 	cancel() // answered (or failed for good): the warning timer is not needed
 	err := f.Get(ctx, out)
 	if shown {

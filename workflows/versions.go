@@ -23,11 +23,19 @@ const (
 	//     activity (PostCardNow) when this worker holds the Slack lease and
 	//     the channel has a turn free; otherwise, or if that fails, through
 	//     the channel's queue by PostCardOnce (see postCard).
+	// version 3:
+	//   - no goroutine waits for Slack: the card edit and the message in
+	//     flight are futures that the request's waits select on, each
+	//     completion starting the next (see outbox). A pending request whose
+	//     DM waits behind Slack's pace costs a future, not a parked
+	//     goroutine and its stack;
+	//   - the waits for reads done while pending (the issue, the clicker)
+	//     and for canceling an expired issue keep the messages going.
 	changeFastPath = "fast-path"
 )
 
 // fastPathVersion is this run's version of changeFastPath. Called once,
 // first thing, so old histories (which have no marker) replay as recorded.
 func fastPathVersion(ctx workflow.Context) workflow.Version {
-	return workflow.GetVersion(ctx, changeFastPath, workflow.DefaultVersion, 2)
+	return workflow.GetVersion(ctx, changeFastPath, workflow.DefaultVersion, 3)
 }
