@@ -63,7 +63,9 @@ func (r *request) startReply(ctx workflow.Context, in activities.ThreadReplyInpu
 	return workflow.ExecuteActivity(slackPostCtx(ctx, in.Ref.Channel, "Thread reply"), a.PostThreadReply, in)
 }
 
-func (r *request) replyFailed(err error) { r.logger.Error("Posting the thread reply failed", "error", err) }
+func (r *request) replyFailed(err error) {
+	r.logger.Error("Posting the thread reply failed", "error", err)
+}
 
 // notify answers a clicker privately; best effort, logged on failure.
 func (r *request) notify(ctx workflow.Context, c Click, text string) {
