@@ -166,7 +166,11 @@ func (b *bench) runAll(ctx context.Context) error {
 				return fmt.Errorf("scale %d: %w", n, err)
 			}
 			workers = append(workers, sizedMemory{n, s.worker})
-			r.printf("| %d | %.1f | %d | %d (%.1f) | %.1f | %d | %s / %s | %s / %s | %.0f | %s | %s | %.0f |\n", n, s.intakePerSec, s.resent, s.cards, s.cardsPerSec, s.pollPerSec,
+			poll := "not run" // -poll=false
+			if o.poll {
+				poll = fmt.Sprintf("%.1f", s.pollPerSec)
+			}
+			r.printf("| %d | %.1f | %d | %d (%.1f) | %s | %d | %s / %s | %s / %s | %.0f | %s | %s | %.0f |\n", n, s.intakePerSec, s.resent, s.cards, s.cardsPerSec, poll,
 				s.duplicates, mib(s.rssBase), mib(s.rssPending), mib(s.heapBase), mib(s.heapPending), perRequestKiB(s.rssBase, s.rssPending, n),
 				s.dev, s.worker, perRequestKiB(s.worker.base, s.worker.pending, n))
 			if s.drain != nil {
